@@ -13,7 +13,9 @@ BRANCH = "main"
 def colab_badge_url(notebook_path: str) -> str:
     """Return the 'Open in Colab' address of a notebook in this repository."""
     owner_and_name = REPOSITORY_URL.removeprefix("https://github.com/")
-    return f"https://colab.research.google.com/github/{owner_and_name}/blob/{BRANCH}/{notebook_path}"
+    return (
+        f"https://colab.research.google.com/github/{owner_and_name}/blob/{BRANCH}/{notebook_path}"
+    )
 
 
 def pip_install_target() -> str:

@@ -1,0 +1,114 @@
+import pytest
+import torch
+
+from helpers.data import (
+    BatchSampler,
+    SentimentDataset,
+    load_corpus,
+    load_dataset_splits,
+    make_collate,
+    make_loader,
+)
+from helpers.readers import DataError
+
+
+def test_the_course_reviews_have_fixed_balanced_splits():
+    splits = load_dataset_splits("sample")
+    assert (len(splits.train), len(splits.validation), len(splits.test)) == (432, 144, 144)
+    assert splits.label_names == ["negative", "positive"]
+    for split in (splits.train, splits.validation, splits.test):
+        assert sum(split.labels) * 2 == len(split)  # balanced
+    hard = [tag for tag in splits.train.extra["hard_case"] if tag != "none"]
+    assert len(hard) / len(splits.train) >= 0.2
+    all_texts = splits.train.texts + splits.validation.texts + splits.test.texts
+    assert len(set(all_texts)) == 720  # no two alike, no leak between splits
+
+
+def test_max_train_examples_keeps_a_fixed_random_sample():
+    first = load_dataset_splits("sample", max_train_examples=50, seed=3)
+    again = load_dataset_splits("sample", max_train_examples=50, seed=3)
+    other = load_dataset_splits("sample", max_train_examples=50, seed=4)
+    assert len(first.train) == 50 and first.train.texts == again.train.texts
+    assert first.train.texts != other.train.texts
+    with pytest.raises(DataError, match="at least 1"):
+        load_dataset_splits("sample", max_train_examples=0)
+
+
+def test_corpus_offline_is_the_course_reviews():
+    sentences = load_corpus(max_sentences=100)
+    assert len(sentences) == 100 and all(isinstance(s, str) and s for s in sentences)
+
+
+def test_dataset_tokenises_once_without_padding(tokenizer):
+    dataset = SentimentDataset(
+        ["a fine film", "a much longer and duller film than expected"], [1, 0], tokenizer
+    )
+    assert dataset.lengths == [len(ids) for ids in dataset.input_ids]
+    assert dataset.lengths[0] < dataset.lengths[1]
+    item = dataset[0]
+    assert item["labels"] == 1 and item["input_ids"][0] == tokenizer.cls_token_id
+    assert len(item["attention_mask"]) == dataset.lengths[0]
+
+
+def test_dataset_truncates_to_max_length(tokenizer):
+    dataset = SentimentDataset(["word " * 500], [0], tokenizer, max_length=16)
+    assert dataset.lengths == [16]
+
+
+def test_empty_dataset_is_refused(tokenizer):
+    with pytest.raises(DataError, match="zero examples"):
+        SentimentDataset([], [], tokenizer)
+
+
+def test_collate_pads_each_batch_to_its_own_longest(tokenizer):
+    dataset = SentimentDataset(["short", "a somewhat longer review text"], [0, 1], tokenizer)
+    batch = make_collate(tokenizer)([dataset[0], dataset[1]])
+    assert batch["input_ids"].shape == (2, max(dataset.lengths))
+    assert batch["attention_mask"].sum().item() == sum(dataset.lengths)
+    assert batch["labels"].tolist() == [0, 1]
+
+
+def test_batch_sampler_covers_every_example_once_per_epoch():
+    lengths = [(i * 7) % 50 + 3 for i in range(1000)]
+    sampler = BatchSampler(lengths, batch_size=32, seed=1)
+    for epoch in range(2):
+        sampler.start_epoch(epoch)
+        seen = sorted(i for batch in sampler for i in batch)
+        assert seen == list(range(1000))
+    assert len(sampler) == 32
+
+
+def test_batch_order_is_fixed_per_seed_and_epoch_and_changes_between_epochs():
+    lengths = list(range(200))
+    a, b = BatchSampler(lengths, 16, seed=5), BatchSampler(lengths, 16, seed=5)
+    assert a.batches() == b.batches()
+    a.start_epoch(1)
+    assert a.batches() != b.batches()
+
+
+def padding_share(lengths, batches):
+    padded = sum(len(batch) * max(lengths[i] for i in batch) for batch in batches)
+    return 1 - sum(lengths) / padded
+
+
+def test_length_grouping_cuts_padding():
+    generator = torch.Generator().manual_seed(0)
+    lengths = torch.randint(5, 120, (2000,), generator=generator).tolist()
+    grouped = BatchSampler(lengths, 32, group_by_length=True).batches()
+    plain = BatchSampler(lengths, 32, group_by_length=False).batches()
+    assert padding_share(lengths, grouped) < 0.1 < 0.3 < padding_share(lengths, plain)
+
+
+def test_skipping_batches_resumes_the_same_order():
+    sampler = BatchSampler(list(range(100)), 10, seed=2)
+    sampler.start_epoch(3)
+    full = sampler.batches()
+    sampler.start_epoch(3, skip_batches=4)
+    assert list(sampler) == full[4:] and len(sampler) == 6 and sampler.total_batches == 10
+
+
+def test_make_loader_yields_padded_tensors(tokenizer):
+    dataset = SentimentDataset(["one", "two words", "three words here"], [0, 1, 0], tokenizer)
+    batches = list(make_loader(dataset, tokenizer, batch_size=2))
+    assert sum(len(batch["labels"]) for batch in batches) == 3
+    assert all(batch["input_ids"].dtype == torch.long for batch in batches)
