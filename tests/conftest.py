@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import torch
 from transformers import BertConfig, BertForSequenceClassification
-
-# Tests never touch the network: every Hub path must take its announced offline fallback.
-os.environ.setdefault("COURSE_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
 @pytest.fixture(scope="session")
