@@ -1,0 +1,59 @@
+"""Each notebook-00 exercise accepts a right answer and refuses a wrong one."""
+
+from __future__ import annotations
+
+from helpers.data import load_sample
+from helpers.exercises import nb00
+
+EXERCISES = (nb00.q1, nb00.q2, nb00.q3, nb00.q4)
+
+
+def test_q1_training_reviews():
+    splits = load_sample()
+    assert nb00.q1.check(len(splits.train))
+    assert nb00.q1.check(432)
+    wrong = nb00.q1.check(720)
+    assert not wrong and "all the reviews" in wrong.message
+    assert not nb00.q1.check(144)
+
+
+def test_q2_precision_on_a_t4():
+    assert nb00.q2.check("fp16")
+    assert nb00.q2.check("float16")
+    wrong = nb00.q2.check("bf16")
+    assert not wrong and "7.5" in wrong.message
+    assert not nb00.q2.check("fp32")
+
+
+def test_q3_share_of_hard_cases():
+    splits = load_sample()
+    tags = [
+        tag
+        for split in (splits.train, splits.validation, splits.test)
+        for tag in split.extra["hard_case"]
+    ]
+    assert nb00.q3.check(sum(tag != "none" for tag in tags) / len(tags))
+    assert nb00.q3.check(221 / 720)
+    wrong = nb00.q3.check(100 * 221 / 720)
+    assert not wrong and "percentage" in wrong.message
+    wrong = nb00.q3.check(133 / 432)
+    assert not wrong and "training split only" in wrong.message
+
+
+def test_q4_validation_split():
+    assert nb00.q4.check("validation")
+    assert nb00.q4.check("Dev")
+    wrong = nb00.q4.check("test")
+    assert not wrong and "once" in wrong.message
+
+
+def test_placeholder_answer_gets_a_friendly_message():
+    for exercise in EXERCISES:
+        result = exercise.check(None)
+        assert not result and "placeholder" in result.message, exercise.name
+
+
+def test_every_exercise_has_hint_and_solution():
+    for exercise in EXERCISES:
+        assert exercise.name in repr(exercise.hint())
+        assert exercise.name in repr(exercise.solution())
