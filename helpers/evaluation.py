@@ -99,9 +99,11 @@ class SentimentClassifier:
         id2label = self.model.config.id2label
         return [id2label[index] for index in range(len(id2label))]
 
+    max_length: int = 128  # truncate texts as in training
+
     def predict_probabilities(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Return class probabilities for each text."""
-        return predict_probabilities(self.model, self.tokenizer, texts, batch_size)
+        return predict_probabilities(self.model, self.tokenizer, texts, batch_size, self.max_length)
 
     def predict(self, texts: Sequence[str] | str, batch_size: int = 64) -> list[dict[str, object]]:
         """Return {'text', 'label', 'score'} for each text (the label's probability as score)."""
@@ -127,7 +129,9 @@ class SentimentClassifier:
         return save_classifier(self.model, self.tokenizer, folder)
 
     @classmethod
-    def load(cls, folder: str | Path, device: torch.device | str = "cpu") -> SentimentClassifier:
+    def load(
+        cls, folder: str | Path, device: torch.device | str = "cpu", max_length: int = 128
+    ) -> SentimentClassifier:
         """Load a classifier saved with `save`."""
         tokenizer, model = load_finetuned(folder, device)
-        return cls(model, tokenizer)
+        return cls(model, tokenizer, max_length)

@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     if not PartialState().is_main_process:
         return {}
     output = Path(args.output)
-    classifier = SentimentClassifier(model.eval(), tokenizer)
+    classifier = SentimentClassifier(model.eval(), tokenizer, args.max_length)
     metrics = collect_metrics(args, splits, result, classifier)
     classifier.save(output / "model")
     result.history.save_plot(output / "training_curves.png")

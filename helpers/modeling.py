@@ -14,7 +14,7 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from helpers.assets import resolve_model
+from helpers.assets import EMBEDDED_MODEL_NAME, embedded_model_path, resolve_model
 
 DEFAULT_MODEL = "embedded"  # the embedded all-MiniLM-L6-v2; "bert-base-uncased" in full mode
 
@@ -94,8 +94,11 @@ def model_fingerprint(model: PreTrainedModel) -> dict[str, object]:
 def describe(model: PreTrainedModel) -> str:
     """Return one line naming a model and its size."""
     fingerprint = model_fingerprint(model)
+    name = str(model.config.name_or_path or model.config.model_type)
+    if name == str(embedded_model_path()):
+        name = f"{EMBEDDED_MODEL_NAME} (embedded)"
     return (
-        f"{model.config.name_or_path or model.config.model_type}: "
+        f"{name}: "
         f"{fingerprint['parameters'] / 1e6:.1f}M parameters, "
         f"{fingerprint['num_hidden_layers']} layers, hidden size {fingerprint['hidden_size']}"
     )

@@ -16,7 +16,12 @@ from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 from transformers import PreTrainedModel, PreTrainedTokenizerBase, get_linear_schedule_with_warmup
 
-from helpers.checkpoints import latest_checkpoint, load_checkpoint, save_checkpoint
+from helpers.checkpoints import (
+    CheckpointError,
+    latest_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
 from helpers.data import BatchSampler, SentimentDataset, make_collate
 from helpers.environment import choose_precision, pick_device, seed_everything
 from helpers.history import EpochRecord, History
@@ -269,8 +274,16 @@ class RunState:
             "scaler": scaler.state_dict() if scaler is not None else None,
             "history": self.history.to_dict(),
             "fingerprint": self.fingerprint,
+            "schedule": self.schedule_settings(),
             "config": asdict(self.config),
         }
+
+    def schedule_settings(self) -> dict[str, object]:
+        """Return the settings a resumed run must share with the run it continues."""
+        keys = ("epochs", "batch_size", "gradient_accumulation_steps", "group_by_length", "seed")
+        settings = {key: getattr(self.config, key) for key in keys}
+        settings["examples"] = len(self.sampler.lengths)
+        return settings
 
     def save(self) -> None:
         """Write a checkpoint (main process only), if this run has an output folder."""
@@ -296,6 +309,7 @@ class RunState:
             )
             return
         state = load_checkpoint(folder, self.unwrapped, self.optimizer.optimizer, self.fingerprint)
+        refuse_changed_settings(folder, state, self.schedule_settings())
         self.scheduler.scheduler.load_state_dict(state["scheduler"])
         if state["scaler"] is not None and self.accelerator.scaler is not None:
             self.accelerator.scaler.load_state_dict(state["scaler"])
@@ -306,9 +320,12 @@ class RunState:
             setattr(self, name, state[name])
         self.history = History.from_dict(state["history"])
         self.best_state = load_best(self.checkpoint_root)
-        self.accelerator.print(
-            f"Resumed from {folder}: epoch {self.epoch + 1}, {self.batches_done} batches done."
+        where = (
+            "training had already finished"
+            if self.epoch >= self.config.epochs
+            else f"epoch {self.epoch + 1}, {self.batches_done} batches done"
         )
+        self.accelerator.print(f"Resumed from {folder}: {where}.")
 
     def train_epoch(self, epoch: int, loader: DataLoader) -> None:
         """Train one epoch, or its remainder after a resume."""
@@ -436,6 +453,20 @@ class RunState:
                 self.accelerator.print(
                     f"Restored the best model: epoch {best.epoch}, accuracy {best.validation_accuracy:.2%}."
                 )
+
+
+def refuse_changed_settings(folder: Path, state: dict, settings: dict[str, object]) -> None:
+    """Raise CheckpointError when a resume would continue with another schedule or data."""
+    saved = state.get("schedule", {})
+    changed = {
+        key: (saved.get(key), value) for key, value in settings.items() if saved.get(key) != value
+    }
+    if changed:
+        details = ", ".join(f"{key} was {old}, now {new}" for key, (old, new) in changed.items())
+        raise CheckpointError(
+            f"{folder}: cannot resume with different settings ({details}). Resume with the "
+            "original settings, or choose a new --output folder to start afresh."
+        )
 
 
 def save_best(root: Path, state: dict[str, torch.Tensor]) -> None:

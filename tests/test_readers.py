@@ -103,9 +103,7 @@ def test_unlabelled_glue_test_rows_are_refused(write_file):
 
 
 def test_non_utf8_bytes(write_file):
-    path = write_file(
-        "a.csv", b"text,label\ngood,positive\n" + "café,negative\n".encode("latin-1")
-    )
+    path = write_file("a.csv", b"text,label\ngood,positive\n" + "café,negative\n".encode("latin-1"))
     message = expect_error("not UTF-8", train=path)
     assert "line 3, column 4" in message and "0xe9" in message and "UTF-8" in message
 

@@ -146,6 +146,14 @@ def test_a_checkpoint_from_another_model_is_refused(tiny_model, tokenizer, datas
     assert str(tmp_path) in str(caught.value) and "--output" in str(caught.value)
 
 
+def test_resuming_with_another_batch_size_is_refused(tiny_model, tokenizer, datasets, tmp_path):
+    run_to_the_end(lambda: tiny_model, tokenizer, datasets, tmp_path, epochs=1)
+    with pytest.raises(CheckpointError, match="batch_size was 16, now 8"):
+        run_to_the_end(
+            lambda: tiny_model, tokenizer, datasets, tmp_path, epochs=1, batch_size=8, resume=True
+        )
+
+
 def test_early_stopping_restores_the_best_epoch(tiny_model, tokenizer, datasets):
     train, validation = datasets
     # A learning rate this high wrecks the model after a while: early stopping must notice.
