@@ -11,10 +11,10 @@ EXERCISES = (nb00.q1, nb00.q2, nb00.q3, nb00.q4)
 def test_q1_training_reviews():
     splits = load_sample()
     assert nb00.q1.check(len(splits.train))
-    assert nb00.q1.check(432)
-    wrong = nb00.q1.check(720)
+    assert nb00.q1.check(718)
+    wrong = nb00.q1.check(1200)
     assert not wrong and "all the reviews" in wrong.message
-    assert not nb00.q1.check(144)
+    assert not nb00.q1.check(241)
 
 
 def test_q2_precision_on_a_t4():
@@ -33,10 +33,10 @@ def test_q3_share_of_hard_cases():
         for tag in split.extra["hard_case"]
     ]
     assert nb00.q3.check(sum(tag != "none" for tag in tags) / len(tags))
-    assert nb00.q3.check(221 / 720)
-    wrong = nb00.q3.check(100 * 221 / 720)
+    assert nb00.q3.check(281 / 1200)
+    wrong = nb00.q3.check(100 * 281 / 1200)
     assert not wrong and "percentage" in wrong.message
-    wrong = nb00.q3.check(133 / 432)
+    wrong = nb00.q3.check(167 / 718)
     assert not wrong and "training split only" in wrong.message
 
 

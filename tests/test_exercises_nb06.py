@@ -49,10 +49,10 @@ def test_q3_expected_calibration_error():
 
 
 def test_q4_majority_baseline():
-    assert nb06.q4.check(0.5)
-    assert nb06.q4.check(72 / 144)
-    wrong = nb06.q4.check(72)
-    assert not wrong and "144" in wrong.message
+    assert nb06.q4.check(120 / 241)
+    assert not nb06.q4.check(0.5)
+    wrong = nb06.q4.check(120)
+    assert not wrong and "241" in wrong.message
 
 
 def test_placeholder_answer_gets_a_friendly_message():

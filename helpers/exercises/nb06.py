@@ -175,16 +175,16 @@ q3 = Exercise(
 
 # --- q4: the accuracy any model must beat ---------------------------------------------------
 
-Q4_LABELS = np.array([1] * 72 + [0] * 72)  # the course's test split: 72 positive, 72 negative
-Q4_MAJORITY_ACCURACY = float((Q4_LABELS == 1).mean())  # 0.5
+Q4_LABELS = np.array([1] * 120 + [0] * 121)  # the course's test split: 120 positive, 121 negative
+Q4_MAJORITY_ACCURACY = float((Q4_LABELS == 1).mean())  # 0.498
 
 
 def _diagnose_majority(answer: Any) -> str | None:
     if answer is None:
         return PLACEHOLDER
     value = float(answer)
-    if value == 72:
-        return "that is the number of correct answers; divide by the 144 reviews."
+    if value == 120:
+        return "that is the number of correct answers; divide by the 241 reviews."
     if value == 50:
         return "that is a percentage; give a fraction between 0 and 1."
     if value == 1:
@@ -195,7 +195,7 @@ def _diagnose_majority(answer: Any) -> str | None:
 q4 = Exercise(
     name="nb06.q4",
     question=(
-        "The course's test split has 72 positive and 72 negative reviews. What accuracy does a "
+        "The course's test split has 120 positive and 121 negative reviews. What accuracy does a "
         "'model' get that answers 'positive' to every review, without reading it?"
     ),
     is_correct=lambda answer: (
@@ -206,7 +206,7 @@ q4 = Exercise(
         "real model must clear; on an unbalanced one it can look deceptively high."
     ),
     solution_text=(
-        "answer = 72 / 144  # = 0.5\n"
+        "answer = 120 / 241  # = 0.498\n"
         "On SST-2's validation split (444 positive of 872) the same trick gets 0.509; on a split "
         "with 95% positives it would get 0.95, which is why accuracy alone can mislead."
     ),
