@@ -35,7 +35,7 @@ class FinetuneDefaults:
 
     model: str = "embedded"
     dataset: str = "sample"
-    epochs: int = 8
+    epochs: int = 4
     batch_size: int = 16
     learning_rate: float = 1e-4
     max_length: int = 128
