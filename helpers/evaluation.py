@@ -125,13 +125,14 @@ class SentimentClassifier:
         )
 
     def save(self, folder: str | Path) -> Path:
-        """Save model (safetensors) and tokenizer to `folder`."""
+        """Save model (safetensors) and tokenizer to `folder`, with the truncation length."""
+        self.tokenizer.model_max_length = self.max_length  # reloads truncate the same way
         return save_classifier(self.model, self.tokenizer, folder)
 
     @classmethod
     def load(
-        cls, folder: str | Path, device: torch.device | str = "cpu", max_length: int = 128
+        cls, folder: str | Path, device: torch.device | str = "cpu", max_length: int | None = None
     ) -> SentimentClassifier:
-        """Load a classifier saved with `save`."""
+        """Load a classifier saved with `save` (truncating as it was saved, unless told)."""
         tokenizer, model = load_finetuned(folder, device)
-        return cls(model, tokenizer, max_length)
+        return cls(model, tokenizer, max_length or min(tokenizer.model_max_length, 512))
