@@ -58,6 +58,12 @@ class Exercise:
 
     def check(self, answer: Any) -> CheckResult:
         """Return whether `answer` is correct, with a hint when it is not."""
+        if answer is None:  # the exercise cell's placeholder, not yet replaced
+            return CheckResult(
+                False,
+                f"✗ {self.name}: no answer yet.\n"
+                "Hint: replace the placeholder None with your answer, then run the cell again.",
+            )
         try:
             correct = bool(self.is_correct(answer))
         except Exception as error:  # a wrong type or shape is a wrong answer, not a crash
