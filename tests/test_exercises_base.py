@@ -1,5 +1,9 @@
 """The Exercise checker itself: verdicts, hints, solutions, placeholders and crashes."""
 
+import importlib
+
+import pytest
+
 from helpers.exercises import Exercise, is_close
 
 square = Exercise(
@@ -36,3 +40,12 @@ def test_an_answer_that_crashes_the_check_is_wrong_not_an_error():
 def test_hint_and_solution_on_request():
     assert "multiply" in repr(square.hint())
     assert "answer = 3 * 3" in repr(square.solution())
+
+
+@pytest.mark.parametrize("number", [f"{n:02d}" for n in range(7)])
+def test_every_course_exercise_answers_the_placeholder_kindly(number):
+    module = importlib.import_module(f"helpers.exercises.nb{number}")
+    exercises = [value for value in vars(module).values() if isinstance(value, Exercise)]
+    for exercise in exercises:
+        result = exercise.check(None)
+        assert not result and "placeholder" in result.message, exercise.name

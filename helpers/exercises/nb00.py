@@ -7,8 +7,6 @@ from typing import Any
 
 from helpers.exercises import Exercise
 
-PLACEHOLDER = "replace the placeholder None with your answer, then run the cell again."
-
 
 @cache
 def _review_counts() -> dict[str, int]:
@@ -37,8 +35,6 @@ def _is_train_size(answer: Any) -> bool:
 
 
 def _diagnose_train_size(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     counts = _review_counts()
     value = int(answer)
     if value == counts["train"] + counts["validation"] + counts["test"]:
@@ -77,8 +73,6 @@ def _is_t4_precision(answer: Any) -> bool:
 
 
 def _diagnose_t4_precision(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = _normalise_precision(answer)
     if value == "bf16":
         return (
@@ -126,8 +120,6 @@ def _is_hard_fraction(answer: Any) -> bool:
 
 
 def _diagnose_hard_fraction(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = _as_number(answer)
     counts = _review_counts()
     if abs(value - 100 * _hard_fraction()) < 0.02:
@@ -169,8 +161,6 @@ def _normalise_split(answer: Any) -> str:
 
 
 def _diagnose_split(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = _normalise_split(answer)
     if value == "test":
         return (

@@ -11,8 +11,6 @@ import torch
 from helpers.attention import causal_mask, scaled_dot_product_attention, split_heads
 from helpers.exercises import Exercise
 
-PLACEHOLDER = "replace the placeholder None with your answer, then run the cell again."
-
 # --- q1: the causal mask ----------------------------------------------------------------
 
 Q1_SEQ_LEN = 5
@@ -31,8 +29,6 @@ def _is_causal_mask(answer: Any) -> bool:
 
 
 def _diagnose_causal_mask(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     mask = _as_bool_mask(answer)
     if mask.shape != (Q1_SEQ_LEN, Q1_SEQ_LEN):
         return f"the mask should have shape ({Q1_SEQ_LEN}, {Q1_SEQ_LEN}), one row per query."
@@ -90,8 +86,6 @@ def _is_tiny_output(answer: Any) -> bool:
 
 
 def _diagnose_tiny_output(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     answer = torch.as_tensor(answer, dtype=torch.float32)
     unscaled = torch.softmax(QUERY @ KEY.T, dim=-1) @ VALUE
     weights = torch.softmax(QUERY @ KEY.T / math.sqrt(2), dim=-1)
@@ -152,8 +146,6 @@ def _is_split_heads(answer: Callable[[torch.Tensor, int], torch.Tensor]) -> bool
 
 
 def _diagnose_split_heads(answer: Callable[[torch.Tensor, int], torch.Tensor]) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     hidden_states = _sample_hidden_states()
     result = answer(hidden_states, 3)
     if result is None:
@@ -198,8 +190,6 @@ Q4_PARAMETERS = 4 * (Q4_HIDDEN_SIZE * Q4_HIDDEN_SIZE + Q4_HIDDEN_SIZE)  # 2,362,
 
 
 def _diagnose_attention_parameters(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = int(answer)
     hidden = Q4_HIDDEN_SIZE
     if value == 4 * hidden * hidden:

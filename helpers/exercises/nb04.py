@@ -6,8 +6,6 @@ from typing import Any
 
 from helpers.exercises import Exercise
 
-PLACEHOLDER = "replace the placeholder None with your answer, then run the cell again."
-
 # --- q1: count the tokens of a sentence -------------------------------------------------
 
 Q1_SENTENCE = "Tokenizers split unbelievably rare words into pieces."
@@ -17,8 +15,6 @@ Q1_TOKENS = 16
 
 
 def _diagnose_token_count(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = int(answer)
     if value == Q1_TOKENS - 2:
         return "you counted the word pieces; the tokenizer also adds [CLS] at the start and [SEP] at the end."
@@ -62,8 +58,6 @@ def _as_int_list(answer: Any) -> list[int]:
 
 
 def _diagnose_token_type_ids(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     values = _as_int_list(answer)
     if len(values) != len(Q2_TOKENS):
         return f"give one id per token: {len(Q2_TOKENS)} numbers."
@@ -105,8 +99,6 @@ Q3_PARAMETERS = ATTENTION_PARAMETERS + FEED_FORWARD_PARAMETERS + LAYER_NORM_PARA
 
 
 def _diagnose_layer_parameters(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = int(answer)
     if value == ATTENTION_PARAMETERS + FEED_FORWARD_PARAMETERS:
         return "add the two LayerNorms: each has a scale and a shift of 768 numbers."
@@ -149,8 +141,6 @@ Q4_MASKED = round(Q4_NUM_TOKENS * MASK_RATE * MASK_TOKEN_SHARE)  # 240
 
 
 def _diagnose_masked_tokens(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = float(answer)
     if value == Q4_NUM_TOKENS * MASK_RATE:
         return (

@@ -8,8 +8,6 @@ from typing import Any
 
 from helpers.exercises import Exercise
 
-PLACEHOLDER = "replace the placeholder None with your answer, then run the cell again."
-
 # --- q1: the padding share of one batch ------------------------------------------------
 
 Q1_LENGTHS = [12, 7, 5, 4]  # tokens per example, [CLS] and [SEP] included
@@ -18,8 +16,6 @@ Q1_PAD_SHARE = 1 - sum(Q1_LENGTHS) / (len(Q1_LENGTHS) * Q1_PAD_TO)  # 20 / 48
 
 
 def _diagnose_pad_share(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = float(answer)
     total = len(Q1_LENGTHS) * Q1_PAD_TO
     if value == total - sum(Q1_LENGTHS):
@@ -61,8 +57,6 @@ Q2_STEPS = math.ceil(Q2_EXAMPLES / Q2_BATCH_SIZE) * Q2_EPOCHS  # 2105 * 3 = 6315
 
 
 def _diagnose_steps(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = float(answer)
     per_epoch = math.ceil(Q2_EXAMPLES / Q2_BATCH_SIZE)
     if value == per_epoch:
@@ -108,8 +102,6 @@ def _is_precision_rule(answer: Callable[[tuple[int, int]], str]) -> bool:
 
 
 def _diagnose_precision_rule(answer: Callable[[tuple[int, int]], str]) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     result = answer((7, 5))
     if result is None:
         return "your function returns None: return the string 'bf16' or 'fp16'."
@@ -163,8 +155,6 @@ Q4_RATE = linear_schedule(Q4_STEP, Q4_PEAK, Q4_WARMUP_STEPS, Q4_TOTAL_STEPS)  # 
 
 
 def _diagnose_rate(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = float(answer)
     if math.isclose(value, Q4_PEAK * (1 - Q4_STEP / Q4_TOTAL_STEPS), rel_tol=1e-3):
         return (

@@ -9,8 +9,6 @@ import numpy as np
 
 from helpers.exercises import Exercise
 
-PLACEHOLDER = "replace the placeholder None with your answer, then run the cell again."
-
 # --- q1: precision and recall from a confusion matrix ------------------------------------
 
 # Rows are true labels, columns predictions; class 0 = negative, class 1 = positive.
@@ -35,8 +33,6 @@ def _is_precision_recall(answer: Any) -> bool:
 
 
 def _diagnose_precision_recall(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     precision, recall = _pair(answer)
     if math.isclose(precision, Q1_RECALL, abs_tol=1e-3) and math.isclose(
         recall, Q1_PRECISION, abs_tol=1e-3
@@ -82,8 +78,6 @@ Q2_F1 = 2 * Q1_PRECISION * Q1_RECALL / (Q1_PRECISION + Q1_RECALL)  # 0.857
 
 
 def _diagnose_f1(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = float(answer)
     if math.isclose(value, (Q1_PRECISION + Q1_RECALL) / 2, abs_tol=5e-4):
         return (
@@ -133,8 +127,6 @@ Q3_ECE = expected_calibration_error(CONFIDENCES, CORRECT, [BIN_EDGE])  # 0.225
 
 
 def _diagnose_ece(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = float(answer)
     high, low = CONFIDENCES >= BIN_EDGE, CONFIDENCES < BIN_EDGE
     gaps = [abs(CORRECT[b].mean() - CONFIDENCES[b].mean()) for b in (high, low)]
@@ -180,8 +172,6 @@ Q4_MAJORITY_ACCURACY = float((Q4_LABELS == 1).mean())  # 0.498
 
 
 def _diagnose_majority(answer: Any) -> str | None:
-    if answer is None:
-        return PLACEHOLDER
     value = float(answer)
     if value == 120:
         return "that is the number of correct answers; divide by the 241 reviews."
