@@ -49,3 +49,12 @@ def test_every_course_exercise_answers_the_placeholder_kindly(number):
     for exercise in exercises:
         result = exercise.check(None)
         assert not result and "placeholder" in result.message, exercise.name
+
+
+@pytest.mark.parametrize("number", [f"{n:02d}" for n in range(7)])
+def test_every_exercise_is_named_as_the_notebook_calls_it(number):
+    """Messages say `nb01.q1.solution()`, so the name must be the notebook's spelling."""
+    module = importlib.import_module(f"helpers.exercises.nb{number}")
+    for attribute, value in vars(module).items():
+        if isinstance(value, Exercise):
+            assert value.name == f"nb{number}.{attribute}"

@@ -41,7 +41,7 @@ def test_placeholder_answer_does_not_crash(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(RIGHT_AND_WRONG))
 def test_hint_and_solution_are_text(name: str) -> None:
     exercise = getattr(nb01, name)
-    assert exercise.name == name
+    assert exercise.name == f"nb01.{name}"
     assert len(repr(exercise.hint())) > 40
     assert len(repr(exercise.solution())) > 40
 

@@ -47,7 +47,7 @@ def test_placeholder_answer_does_not_crash(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(RIGHT_AND_WRONG))
 def test_hint_and_solution_are_text(name: str) -> None:
     exercise = getattr(nb02, name)
-    assert exercise.name == name
+    assert exercise.name == f"nb02.{name}"
     assert len(repr(exercise.hint())) > 40
     assert len(repr(exercise.solution())) > 40
 

@@ -20,7 +20,7 @@ def _as_float(answer: Any) -> float | None:
 
 # q1 · the chain rule -------------------------------------------------------------------
 
-CHAIN_RULE_STEPS = {"P(h | <s>)": 0.2, "P(i | h)": 0.5, "P(</s> | i)": 0.4}
+CHAIN_RULE_STEPS = {"P(h | ¶)": 0.2, "P(i | h)": 0.5, "P(¶ | i)": 0.4}  # ¶ = start or end
 CHAIN_RULE_PROBABILITY = math.prod(CHAIN_RULE_STEPS.values())  # 0.04
 
 
@@ -33,20 +33,21 @@ def _diagnose_chain_rule(answer: Any) -> str | None:
     if math.isclose(value, math.log(CHAIN_RULE_PROBABILITY), rel_tol=1e-3):
         return "That is the log-probability. Take exp() of it, or just multiply the three numbers."
     if math.isclose(value, 0.2 * 0.5, rel_tol=1e-3):
-        return "Do not forget the last factor: the model must also predict the end of the sentence."
+        return "Do not forget the last factor: the model must also predict the end of the text (the closing ¶)."
     return None
 
 
 q1 = Exercise(
-    name="q1",
+    name="nb01.q1",
     question=(
-        "A character bigram model gives P(h | <s>) = 0.2, P(i | h) = 0.5 and "
-        "P(</s> | i) = 0.4. What probability does it give to the whole sentence 'hi'?"
+        "A character bigram model, with ¶ marking the start and the end of a text, gives "
+        "P(h | ¶) = 0.2, P(i | h) = 0.5 and P(¶ | i) = 0.4. What probability does it give "
+        "to the whole text 'hi'?"
     ),
     is_correct=is_close(CHAIN_RULE_PROBABILITY),
     hint_text=(
-        "By the chain rule, P(<s> h i </s>) is the product of one conditional probability per "
-        "predicted symbol, the end-of-sentence symbol included."
+        "By the chain rule, P(¶ h i ¶) is the product of one conditional probability per "
+        "predicted symbol, the closing ¶ (end of text) included."
     ),
     solution_text=(
         "answer = 0.2 * 0.5 * 0.4  # = 0.04\n"
@@ -73,7 +74,7 @@ def _diagnose_uniform(answer: Any) -> str | None:
 
 
 q2 = Exercise(
-    name="q2",
+    name="nb01.q2",
     question=(
         "A model that knows nothing gives each of the 30,522 WordPiece tokens the same "
         "probability at every step. What is its perplexity?"
@@ -110,7 +111,7 @@ def _diagnose_temperature(answer: Any) -> str | None:
 
 
 q3 = Exercise(
-    name="q3",
+    name="nb01.q3",
     question=(
         "Sampling uses softmax(logits / T). For logits [2.0, 1.0, 0.5, 2.5], which "
         "distribution does it approach as the temperature T goes to 0? Answer with four "
@@ -152,9 +153,9 @@ def _diagnose_smoothing(answer: Any) -> str | None:
 
 
 q4 = Exercise(
-    name="q4",
+    name="nb01.q4",
     question=(
-        "After the character 'q', a training set shows the next symbols u, a, x, <s> with "
+        "After the character 'q', a training set shows the next symbols u, a, x, ¶ with "
         "counts [8, 2, 0, 0]. With add-k smoothing and k = 1 over these V = 4 symbols, what "
         "are the four smoothed probabilities?"
     ),

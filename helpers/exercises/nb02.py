@@ -44,7 +44,7 @@ def _diagnose_lstm_parameters(answer: Any) -> str | None:
 
 
 q1 = Exercise(
-    name="q1",
+    name="nb02.q1",
     question=(
         f"How many parameters does torch.nn.LSTM(input_size={LSTM_INPUT_SIZE}, "
         f"hidden_size={LSTM_HIDDEN_SIZE}) have?"
@@ -96,7 +96,7 @@ def _diagnose_causal_mask(answer: Any) -> str | None:
 
 
 q2 = Exercise(
-    name="q2",
+    name="nb02.q2",
     question=(
         f"Build the causal mask for a sequence of length {CAUSAL_LENGTH} as a boolean tensor "
         "in which True means 'this query position may NOT attend to this key position' "
@@ -141,7 +141,7 @@ def _diagnose_forget(answer: Any) -> str | None:
 
 
 q3 = Exercise(
-    name="q3",
+    name="nb02.q3",
     question=(
         f"An LSTM's forget gate sits at f = sigmoid({FORGET_BIAS:g}) on every step, and its "
         f"input gate is closed (i = 0). What fraction of the cell content c_0 is left after "
@@ -194,7 +194,7 @@ def _diagnose_transformer_parameters(answer: Any) -> str | None:
 
 
 q4 = Exercise(
-    name="q4",
+    name="nb02.q4",
     question=(
         f"How many parameters does torch.nn.TransformerEncoderLayer(d_model={MODEL_SIZE}, "
         f"nhead={NUM_HEADS}, dim_feedforward={FEEDFORWARD_SIZE}) have?"
