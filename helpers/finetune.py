@@ -16,17 +16,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from helpers.checkpoints import CheckpointError  # noqa: E402
-from helpers.data import DATASETS, DatasetSplits, SentimentDataset, load_dataset_splits  # noqa: E402
-from helpers.environment import PRECISIONS, library_versions, seed_everything  # noqa: E402
-from helpers.evaluation import SentimentClassifier  # noqa: E402
-from helpers.modeling import load_classifier  # noqa: E402
-from helpers.readers import DataError  # noqa: E402
-from helpers.training import TrainConfig, TrainResult, train_classifier  # noqa: E402
+from helpers.checkpoints import CheckpointError
+from helpers.data import DATASETS, DatasetSplits, SentimentDataset, load_dataset_splits
+from helpers.environment import PRECISIONS, library_versions, seed_everything
+from helpers.evaluation import SentimentClassifier
+from helpers.modeling import load_classifier
+from helpers.readers import DataError
+from helpers.training import TrainConfig, TrainResult, train_classifier
 
 
 @dataclass
@@ -203,7 +199,11 @@ def print_summary(metrics: dict[str, object], output: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command; bad input ends with a clear message and exit status 2."""
     args = build_parser().parse_args(argv)
+    import matplotlib
     import transformers
+
+    # A script draws to files only; importing this module leaves notebooks' backend alone.
+    matplotlib.use("Agg")
 
     transformers.logging.set_verbosity_error()  # the load report of a fresh head is expected here
     try:
