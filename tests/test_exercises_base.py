@@ -58,3 +58,11 @@ def test_every_exercise_is_named_as_the_notebook_calls_it(number):
     for attribute, value in vars(module).items():
         if isinstance(value, Exercise):
             assert value.name == f"nb{number}.{attribute}"
+
+
+@pytest.mark.parametrize("number", [f"{n:02d}" for n in range(7)])
+def test_every_exercise_has_a_real_hint_and_solution(number):
+    module = importlib.import_module(f"helpers.exercises.nb{number}")
+    for value in vars(module).values():
+        if isinstance(value, Exercise):
+            assert len(value.hint_text) > 30 and len(value.solution_text) > 10, value.name
