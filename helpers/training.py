@@ -434,7 +434,10 @@ class RunState:
         else:
             self.epochs_without_improvement += 1
         patience = self.config.early_stopping_patience
-        self.stopped_early = bool(patience) and self.epochs_without_improvement >= patience
+        epochs_left = epoch + 1 < self.config.epochs  # stopping after the last epoch is not early
+        self.stopped_early = (
+            bool(patience) and epochs_left and self.epochs_without_improvement >= patience
+        )
         self.epoch, self.batches_done = epoch + 1, 0
         self.epoch_loss_sum, self.epoch_loss_count = 0.0, 0
         self.save()

@@ -183,6 +183,15 @@ def test_early_stopping_stops_when_accuracy_stalls(tiny_model, tokenizer, datase
     )  # best at 1, then 2 without gain
 
 
+def test_a_stall_in_the_last_epoch_is_not_early_stopping(tiny_model, tokenizer, datasets):
+    train, validation = datasets
+    config = quick_config(
+        epochs=3, learning_rate=0.0, warmup_fraction=0.0, early_stopping_patience=2
+    )
+    result = train_classifier(tiny_model, tokenizer, train, validation, config)
+    assert len(result.history.epochs) == 3 and not result.stopped_early
+
+
 def test_fp16_without_a_gpu_is_refused_clearly(tiny_model, tokenizer, datasets):
     train, validation = datasets
     with pytest.raises(ValueError, match="fp16 training needs a CUDA GPU"):
