@@ -51,7 +51,7 @@ def test_local_folder_is_used_as_is(tmp_path):
 
 def test_offline_dataset_falls_back_to_the_course_reviews(offline, capsys):
     splits = data.load_dataset_splits("sst2")
-    assert splits.name == "sample" and len(splits.train) == 718
+    assert splits.name == "sample" and len(splits.train) == 1218
     out = capsys.readouterr().out
     assert "dataset 'sst2'" in out and "data/reviews" in out
 

@@ -1,6 +1,10 @@
+import csv
+import re
+
 import pytest
 import torch
 
+from helpers.assets import sample_data_dir
 from helpers.data import (
     BatchSampler,
     SentimentDataset,
@@ -14,14 +18,36 @@ from helpers.readers import DataError
 
 def test_the_course_reviews_have_fixed_balanced_splits():
     splits = load_dataset_splits("sample")
-    assert (len(splits.train), len(splits.validation), len(splits.test)) == (718, 241, 241)
+    assert (len(splits.train), len(splits.validation), len(splits.test)) == (1218, 241, 241)
     assert splits.label_names == ["negative", "positive"]
     for split in (splits.train, splits.validation, splits.test):
         assert abs(2 * sum(split.labels) - len(split)) <= 2  # balanced to within one review
+    for split in (splits.validation, splits.test):  # the held-out splits keep their hard cases
+        hard = [tag for tag in split.extra["hard_case"] if tag != "none"]
+        assert len(hard) == 57
     hard = [tag for tag in splits.train.extra["hard_case"] if tag != "none"]
     assert len(hard) / len(splits.train) >= 0.2
     all_texts = splits.train.texts + splits.validation.texts + splits.test.texts
-    assert len(set(all_texts)) == 1200  # no two alike, no leak between splits
+    assert len(set(all_texts)) == 1700  # no two alike, no leak between splits
+
+
+def word_runs(text: str, length: int = 6) -> set[tuple[str, ...]]:
+    """Return every run of `length` consecutive lower-cased words in `text`."""
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}
+
+
+def test_the_later_training_batch_shares_no_phrase_with_held_out_reviews():
+    """r1201-r1700 were written after the split: none may echo a validation or test review."""
+    rows = list(csv.DictReader((sample_data_dir() / "train.csv").open(encoding="utf-8")))
+    later = [row for row in rows if int(row["id"][1:]) > 1200]
+    assert len(later) == 500
+    held_out = set()
+    for name in ("validation.csv", "test.csv"):
+        for row in csv.DictReader((sample_data_dir() / name).open(encoding="utf-8")):
+            held_out |= word_runs(row["text"])
+    echoes = [row["id"] for row in later if word_runs(row["text"]) & held_out]
+    assert echoes == []
 
 
 def test_max_train_examples_keeps_a_fixed_random_sample():
