@@ -140,7 +140,7 @@ def load_files(
 
 
 def load_sample() -> DatasetSplits:
-    """Load the course's own 1,200 reviews with their fixed train/validation/test splits."""
+    """Load the course's own 1,700 reviews with their fixed train/validation/test splits."""
     folder = sample_data_dir()
     splits = load_files(
         folder / "train.csv", folder / "validation.csv", folder / "test.csv", name="sample"
@@ -233,7 +233,7 @@ def load_corpus(max_sentences: int | None = None, seed: int = 0) -> list[str]:
     else:
         announce(
             "the SST-2 sentences",
-            "the course's own 1,200 reviews (data/reviews)",
+            "the course's own 1,700 reviews (data/reviews)",
             f"the Hugging Face Hub ({HUB_HOST}) cannot be reached",
         )
         splits = load_sample()

@@ -11,8 +11,8 @@ EXERCISES = (nb00.q1, nb00.q2, nb00.q3, nb00.q4)
 def test_q1_training_reviews():
     splits = load_sample()
     assert nb00.q1.check(len(splits.train))
-    assert nb00.q1.check(718)
-    wrong = nb00.q1.check(1200)
+    assert nb00.q1.check(1218)
+    wrong = nb00.q1.check(1700)
     assert not wrong and "all the reviews" in wrong.message
     assert not nb00.q1.check(241)
 
@@ -33,10 +33,10 @@ def test_q3_share_of_hard_cases():
         for tag in split.extra["hard_case"]
     ]
     assert nb00.q3.check(sum(tag != "none" for tag in tags) / len(tags))
-    assert nb00.q3.check(281 / 1200)
-    wrong = nb00.q3.check(100 * 281 / 1200)
+    assert nb00.q3.check(601 / 1700)
+    wrong = nb00.q3.check(100 * 601 / 1700)
     assert not wrong and "percentage" in wrong.message
-    wrong = nb00.q3.check(167 / 718)
+    wrong = nb00.q3.check(487 / 1218)
     assert not wrong and "training split only" in wrong.message
 
 

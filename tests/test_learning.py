@@ -27,14 +27,13 @@ def test_main_job_learns_the_course_reviews(main_job_metrics):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="open target of issue 2: the defaults score 82.2% on the test split; across settings, "
-    "seeds, layer-wise lr decay and a mean-pooling head the test split gave 80-85% (validation "
-    "85-90%), and no setting chosen on validation clears 85%",
-    strict=False,
-)
 def test_main_job_reaches_85_percent_on_the_test_split(main_job_metrics):
-    """The course's target for the embedded model: at least 85% on the reviews' test split."""
+    """The course's target for the embedded model: at least 85% on the reviews' test split.
+
+    Measured with the 1,218 training reviews (seeds 0-3, one thread): test 86.7, 85.9, 85.9 and
+    89.2%, validation 88.8-90.0%. The margin is a few reviews (one review is 0.41 points), so a
+    drop below 85% after a library upgrade deserves a look at the seed spread before blame.
+    """
     assert main_job_metrics["test_accuracy"] >= 0.85
 
 

@@ -54,7 +54,7 @@ q1 = Exercise(
     ),
     solution_text=(
         "splits = load_dataset_splits('sample')\n"
-        "answer = len(splits.train)  # 718: about 60% of the 1,200 reviews"
+        "answer = len(splits.train)  # 1218: 718 from the 60/20/20 split + 500 training-only"
     ),
     diagnose=_diagnose_train_size,
 )
@@ -136,7 +136,7 @@ def _diagnose_hard_fraction(answer: Any) -> str | None:
 q3 = Exercise(
     name="nb00.q3",
     question=(
-        "What fraction (between 0 and 1) of all 1,200 reviews carries a hard-case tag, that is "
+        "What fraction (between 0 and 1) of all 1,700 reviews carries a hard-case tag, that is "
         "a hard_case other than 'none'?"
     ),
     is_correct=_is_hard_fraction,
@@ -147,7 +147,7 @@ q3 = Exercise(
     solution_text=(
         "tags = [tag for split in (splits.train, splits.validation, splits.test)\n"
         "        for tag in split.extra['hard_case']]\n"
-        "answer = sum(tag != 'none' for tag in tags) / len(tags)  # 281 / 1200 = 0.234"
+        "answer = sum(tag != 'none' for tag in tags) / len(tags)  # 601 / 1700 = 0.354"
     ),
     diagnose=_diagnose_hard_fraction,
 )
