@@ -37,15 +37,19 @@ def word_runs(text: str, length: int = 6) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}
 
 
+def review_rows(name: str) -> list[dict[str, str]]:
+    """Return the rows of one of the course's review files."""
+    with (sample_data_dir() / name).open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
 def test_the_later_training_batch_shares_no_phrase_with_held_out_reviews():
     """r1201-r1700 were written after the split: none may echo a validation or test review."""
-    rows = list(csv.DictReader((sample_data_dir() / "train.csv").open(encoding="utf-8")))
-    later = [row for row in rows if int(row["id"][1:]) > 1200]
+    later = [row for row in review_rows("train.csv") if int(row["id"][1:]) > 1200]
     assert len(later) == 500
     held_out = set()
-    for name in ("validation.csv", "test.csv"):
-        for row in csv.DictReader((sample_data_dir() / name).open(encoding="utf-8")):
-            held_out |= word_runs(row["text"])
+    for row in review_rows("validation.csv") + review_rows("test.csv"):
+        held_out |= word_runs(row["text"])
     echoes = [row["id"] for row in later if word_runs(row["text"]) & held_out]
     assert echoes == []
 
