@@ -66,3 +66,4 @@ def test_every_exercise_has_a_real_hint_and_solution(number):
     for value in vars(module).values():
         if isinstance(value, Exercise):
             assert len(value.hint_text) > 30 and len(value.solution_text) > 10, value.name
+            assert value.name in repr(value.hint()) and value.name in repr(value.solution())

@@ -5,8 +5,6 @@ from __future__ import annotations
 from helpers.data import load_sample
 from helpers.exercises import nb00
 
-EXERCISES = (nb00.q1, nb00.q2, nb00.q3, nb00.q4)
-
 
 def test_q1_training_reviews():
     splits = load_sample()
@@ -45,9 +43,3 @@ def test_q4_validation_split():
     assert nb00.q4.check("Dev")
     wrong = nb00.q4.check("test")
     assert not wrong and "once" in wrong.message
-
-
-def test_every_exercise_has_hint_and_solution():
-    for exercise in EXERCISES:
-        assert exercise.name in repr(exercise.hint())
-        assert exercise.name in repr(exercise.solution())

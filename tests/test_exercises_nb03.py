@@ -55,15 +55,3 @@ def test_q4_attention_parameters():
     wrong = nb03.q4.check(4 * 768 * 768)
     assert not wrong and "bias" in wrong.message
     assert not nb03.q4.check(None)
-
-
-def test_placeholder_answer_gets_a_friendly_message():
-    for exercise in (nb03.q1, nb03.q2, nb03.q3, nb03.q4):
-        result = exercise.check(None)
-        assert not result and "placeholder" in result.message, exercise.name
-
-
-def test_every_exercise_has_hint_and_solution():
-    for exercise in (nb03.q1, nb03.q2, nb03.q3, nb03.q4):
-        assert exercise.name in repr(exercise.hint())
-        assert exercise.name in repr(exercise.solution())
