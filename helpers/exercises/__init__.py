@@ -8,7 +8,17 @@ In a notebook::
     nb01.q1.solution()         # one correct answer, on request
 
 Each notebook has its own module here (``nb01.py`` ...) holding ``Exercise`` objects named
-``q1``, ``q2``, ...
+``q1``, ``q2``, ... Every module is written the same way:
+
+- its docstring names the notebook that uses it;
+- one section per exercise, headed ``# --- q1: what it asks ---``, holding the exercise's
+  data, a ``_is_...`` test of the answer (or a shared one from here: `is_close`,
+  `tensors_close`), a ``_diagnose_...`` that turns a known mistake into a hint, and ``qN``;
+- it defines no public names but ``q1``, ``q2``, ... and the data a notebook reads
+  (``nb03.QUERY``): expected answers, and the code that works them out, are private so that
+  tab completion does not show them.
+
+Helpers that more than one module needs live here.
 """
 
 from __future__ import annotations
@@ -108,3 +118,16 @@ def tensors_close(expected: torch.Tensor, atol: float = 1e-4) -> Callable[[Any],
         return answer.shape == expected.shape and torch.allclose(answer, expected, atol=atol)
 
     return test
+
+
+def as_float(answer: Any) -> float | None:
+    """Return `answer` as a float, or None when it is not a number."""
+    try:
+        return float(answer)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+
+
+def as_bool_mask(answer: Any) -> torch.Tensor:
+    """Return `answer` (a tensor, nested list, 0/1 or bool) as a boolean tensor."""
+    return torch.as_tensor(answer).bool()

@@ -1,4 +1,7 @@
-"""Exercises for notebook 00, welcome and setup: warm-ups on the course's data and hardware."""
+"""Exercises for notebook 00, welcome and setup: warm-ups on the course's data and hardware.
+
+Used by notebooks/00_welcome.ipynb.
+"""
 
 from __future__ import annotations
 
@@ -23,15 +26,11 @@ def _review_counts() -> dict[str, int]:
     return counts
 
 
-def _as_number(answer: Any) -> float:
-    return float(answer)
-
-
-# --- q1: how many training reviews -----------------------------------------------------
+# --- q1: how many training reviews ------------------------------------------------------
 
 
 def _is_train_size(answer: Any) -> bool:
-    return answer is not None and int(answer) == _review_counts()["train"]
+    return int(answer) == _review_counts()["train"]
 
 
 def _diagnose_train_size(answer: Any) -> str | None:
@@ -59,17 +58,18 @@ q1 = Exercise(
     diagnose=_diagnose_train_size,
 )
 
-# --- q2: which precision would a T4 use ----------------------------------------------
+# --- q2: which precision would a T4 use -------------------------------------------------
 
 
 def _normalise_precision(answer: Any) -> str:
+    """Return a precision answer as 'fp16', 'bf16' or 'fp32' when it names one of them."""
     text = str(answer).strip().lower().removeprefix("torch.")
     text = text.replace("float", "fp").replace("-", "")
     return {"half": "fp16", "bfloat16": "bf16", "bfp16": "bf16", "single": "fp32"}.get(text, text)
 
 
 def _is_t4_precision(answer: Any) -> bool:
-    return answer is not None and _normalise_precision(answer) == "fp16"
+    return _normalise_precision(answer) == "fp16"
 
 
 def _diagnose_t4_precision(answer: Any) -> str | None:
@@ -107,20 +107,21 @@ q2 = Exercise(
     diagnose=_diagnose_t4_precision,
 )
 
-# --- q3: the share of hard cases ------------------------------------------------------
+# --- q3: the share of hard cases --------------------------------------------------------
 
 
 def _hard_fraction() -> float:
+    """Return the share of all reviews that carry a hard-case tag."""
     counts = _review_counts()
     return counts["hard"] / (counts["train"] + counts["validation"] + counts["test"])
 
 
 def _is_hard_fraction(answer: Any) -> bool:
-    return answer is not None and abs(_as_number(answer) - _hard_fraction()) < 2e-4
+    return abs(float(answer) - _hard_fraction()) < 2e-4
 
 
 def _diagnose_hard_fraction(answer: Any) -> str | None:
-    value = _as_number(answer)
+    value = float(answer)
     counts = _review_counts()
     if abs(value - 100 * _hard_fraction()) < 0.02:
         return "that is a percentage; give a fraction between 0 and 1."
@@ -152,12 +153,17 @@ q3 = Exercise(
     diagnose=_diagnose_hard_fraction,
 )
 
-# --- q4: which split chooses the settings ---------------------------------------------
+# --- q4: which split chooses the settings -----------------------------------------------
 
 
 def _normalise_split(answer: Any) -> str:
+    """Return a split answer in lower case, with 'dev', 'valid' and 'val' read as 'validation'."""
     text = str(answer).strip().lower()
     return {"dev": "validation", "valid": "validation", "val": "validation"}.get(text, text)
+
+
+def _is_validation(answer: Any) -> bool:
+    return _normalise_split(answer) == "validation"
 
 
 def _diagnose_split(answer: Any) -> str | None:
@@ -181,7 +187,7 @@ q4 = Exercise(
         "You try three learning rates and keep the best. On which split do you compare them: "
         "'train', 'validation' or 'test'?"
     ),
-    is_correct=lambda answer: answer is not None and _normalise_split(answer) == "validation",
+    is_correct=_is_validation,
     hint_text=(
         "You need reviews the model did not train on, and you must keep one split untouched "
         "until the end to report an honest final score."

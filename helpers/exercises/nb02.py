@@ -1,4 +1,7 @@
-"""Exercises for notebook 02 · From RNN and LSTM to the Transformer."""
+"""Exercises for notebook 02, from RNN and LSTM to the Transformer: parameters, masks, memory.
+
+Used by notebooks/02_rnn_lstm_transformer.ipynb.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +10,29 @@ from typing import Any
 
 import torch
 
-from helpers.exercises import Exercise, is_close
+from helpers.exercises import Exercise, as_bool_mask, as_float, is_close
+
+# --- q1: parameters of an LSTM layer ----------------------------------------------------
+
+_LSTM_INPUT_SIZE = 32
+_LSTM_HIDDEN_SIZE = 64
 
 
-def _as_float(answer: Any) -> float | None:
-    """Return `answer` as a float, or None when it is not a number."""
-    try:
-        return float(answer)
-    except (TypeError, ValueError, RuntimeError):
-        return None
-
-
-# q1 · parameters of an LSTM layer ------------------------------------------------------
-
-LSTM_INPUT_SIZE = 32
-LSTM_HIDDEN_SIZE = 64
-
-
-def lstm_parameter_count(input_size: int, hidden_size: int) -> int:
-    """Parameters of one torch.nn.LSTM layer: 4 gates, each with W_ih, W_hh, b_ih and b_hh."""
+def _lstm_parameter_count(input_size: int, hidden_size: int) -> int:
+    """Return the parameters of one torch.nn.LSTM layer: 4 gates of W_ih, W_hh, b_ih, b_hh."""
     return 4 * (hidden_size * input_size + hidden_size * hidden_size + 2 * hidden_size)
 
 
 def _diagnose_lstm_parameters(answer: Any) -> str | None:
-    value = _as_float(answer)
+    value = as_float(answer)
     if value is None:
         return "Give a whole number."
-    one_gate = lstm_parameter_count(LSTM_INPUT_SIZE, LSTM_HIDDEN_SIZE) // 4
+    one_gate = _lstm_parameter_count(_LSTM_INPUT_SIZE, _LSTM_HIDDEN_SIZE) // 4
     if value == one_gate:
         return "That is one gate, or a plain RNN. An LSTM has four gates: i, f, g and o."
-    if value == 4 * (one_gate - LSTM_HIDDEN_SIZE):
+    if value == 4 * (one_gate - _LSTM_HIDDEN_SIZE):
         return "Close: PyTorch keeps two bias vectors per gate (b_ih and b_hh)."
-    if value == 4 * (one_gate - 2 * LSTM_HIDDEN_SIZE):
+    if value == 4 * (one_gate - 2 * _LSTM_HIDDEN_SIZE):
         return "Close: you left out the biases (PyTorch has b_ih and b_hh, 4 * hidden each)."
     return None
 
@@ -46,10 +40,10 @@ def _diagnose_lstm_parameters(answer: Any) -> str | None:
 q1 = Exercise(
     name="nb02.q1",
     question=(
-        f"How many parameters does torch.nn.LSTM(input_size={LSTM_INPUT_SIZE}, "
-        f"hidden_size={LSTM_HIDDEN_SIZE}) have?"
+        f"How many parameters does torch.nn.LSTM(input_size={_LSTM_INPUT_SIZE}, "
+        f"hidden_size={_LSTM_HIDDEN_SIZE}) have?"
     ),
-    is_correct=is_close(lstm_parameter_count(LSTM_INPUT_SIZE, LSTM_HIDDEN_SIZE), 1e-9),
+    is_correct=is_close(_lstm_parameter_count(_LSTM_INPUT_SIZE, _LSTM_HIDDEN_SIZE), 1e-9),
     hint_text=(
         "Each of the four gates has its own W_ih (hidden x input), W_hh (hidden x hidden) "
         "and two bias vectors of size hidden. Check yourself with "
@@ -63,32 +57,26 @@ q1 = Exercise(
     diagnose=_diagnose_lstm_parameters,
 )
 
+# --- q2: the causal mask ----------------------------------------------------------------
 
-# q2 · the causal mask ------------------------------------------------------------------
-
-CAUSAL_LENGTH = 4
-CAUSAL_MASK = torch.triu(torch.ones(CAUSAL_LENGTH, CAUSAL_LENGTH, dtype=torch.bool), diagonal=1)
-
-
-def _as_mask(answer: Any) -> torch.Tensor:
-    """Return the answer as a boolean (length, length) tensor."""
-    return torch.as_tensor(answer).to(torch.bool)
+_CAUSAL_LENGTH = 4
+_CAUSAL_MASK = torch.triu(torch.ones(_CAUSAL_LENGTH, _CAUSAL_LENGTH, dtype=torch.bool), diagonal=1)
 
 
 def _is_causal_mask(answer: Any) -> bool:
-    mask = _as_mask(answer)
-    return mask.shape == CAUSAL_MASK.shape and bool(torch.equal(mask, CAUSAL_MASK))
+    mask = as_bool_mask(answer)
+    return mask.shape == _CAUSAL_MASK.shape and bool(torch.equal(mask, _CAUSAL_MASK))
 
 
 def _diagnose_causal_mask(answer: Any) -> str | None:
-    mask = _as_mask(answer)
-    if mask.shape != CAUSAL_MASK.shape:
+    mask = as_bool_mask(answer)
+    if mask.shape != _CAUSAL_MASK.shape:
         return (
-            f"The mask is square: one row per query position, ({CAUSAL_LENGTH}, {CAUSAL_LENGTH})."
+            f"The mask is square: one row per query position, ({_CAUSAL_LENGTH}, {_CAUSAL_LENGTH})."
         )
-    if torch.equal(mask, CAUSAL_MASK.T):
+    if torch.equal(mask, _CAUSAL_MASK.T):
         return "Transposed: row i is the position that looks, column j the position looked at."
-    if torch.equal(mask, ~CAUSAL_MASK):
+    if torch.equal(mask, ~_CAUSAL_MASK):
         return "Inverted: True must mean 'may NOT attend' (the future), False 'may attend'."
     if torch.equal(mask, torch.triu(torch.ones_like(mask), diagonal=0)):
         return "A position may attend to itself: keep the diagonal False."
@@ -98,7 +86,7 @@ def _diagnose_causal_mask(answer: Any) -> str | None:
 q2 = Exercise(
     name="nb02.q2",
     question=(
-        f"Build the causal mask for a sequence of length {CAUSAL_LENGTH} as a boolean tensor "
+        f"Build the causal mask for a sequence of length {_CAUSAL_LENGTH} as a boolean tensor "
         "in which True means 'this query position may NOT attend to this key position' "
         "(the convention of torch.nn.TransformerEncoder)."
     ),
@@ -118,24 +106,25 @@ q2 = Exercise(
     diagnose=_diagnose_causal_mask,
 )
 
+# --- q3: how long a forget gate remembers -----------------------------------------------
 
-# q3 · how long a forget gate remembers ----------------------------------------------------
-
-FORGET_BIAS = 3.0
-FORGET_STEPS = 50
-FORGET_GATE = 1 / (1 + math.exp(-FORGET_BIAS))
-SURVIVING_FRACTION = FORGET_GATE**FORGET_STEPS
+_FORGET_BIAS = 3.0
+_FORGET_STEPS = 50
+_FORGET_GATE = 1 / (1 + math.exp(-_FORGET_BIAS))
+_SURVIVING_FRACTION = _FORGET_GATE**_FORGET_STEPS
 
 
 def _diagnose_forget(answer: Any) -> str | None:
-    value = _as_float(answer)
+    value = as_float(answer)
     if value is None:
         return "Give a single number between 0 and 1."
-    if math.isclose(value, 0.5**FORGET_STEPS, rel_tol=1e-2):
-        return f"sigmoid({FORGET_BIAS:g}) is not 0.5: a forget bias of 0 would give 0.5."
-    if math.isclose(value, FORGET_GATE, rel_tol=1e-3):
-        return f"That is one step. The cell is multiplied by f at each of the {FORGET_STEPS} steps."
-    if math.isclose(value, FORGET_BIAS**FORGET_STEPS, rel_tol=1e-3):
+    if math.isclose(value, 0.5**_FORGET_STEPS, rel_tol=1e-2):
+        return f"sigmoid({_FORGET_BIAS:g}) is not 0.5: a forget bias of 0 would give 0.5."
+    if math.isclose(value, _FORGET_GATE, rel_tol=1e-3):
+        return (
+            f"That is one step. The cell is multiplied by f at each of the {_FORGET_STEPS} steps."
+        )
+    if math.isclose(value, _FORGET_BIAS**_FORGET_STEPS, rel_tol=1e-3):
         return "Pass the bias through the sigmoid first: f = 1 / (1 + exp(-bias))."
     return None
 
@@ -143,12 +132,12 @@ def _diagnose_forget(answer: Any) -> str | None:
 q3 = Exercise(
     name="nb02.q3",
     question=(
-        f"An LSTM's forget gate sits at f = sigmoid({FORGET_BIAS:g}) on every step, and its "
+        f"An LSTM's forget gate sits at f = sigmoid({_FORGET_BIAS:g}) on every step, and its "
         f"input gate is closed (i = 0). What fraction of the cell content c_0 is left after "
-        f"{FORGET_STEPS} steps? (The same factor multiplies the gradient flowing back "
+        f"{_FORGET_STEPS} steps? (The same factor multiplies the gradient flowing back "
         "along the cell.)"
     ),
-    is_correct=is_close(SURVIVING_FRACTION, 1e-3),
+    is_correct=is_close(_SURVIVING_FRACTION, 1e-3),
     hint_text=(
         "With i = 0 the update is c_t = f * c_{t-1}, so after n steps c_n = f**n * c_0. "
         "Compute f with torch.sigmoid(torch.tensor(3.0)) or 1 / (1 + math.exp(-3))."
@@ -161,16 +150,15 @@ q3 = Exercise(
     diagnose=_diagnose_forget,
 )
 
+# --- q4: parameters of a Transformer block ----------------------------------------------
 
-# q4 · parameters of a Transformer block ------------------------------------------------------
-
-MODEL_SIZE = 64
-NUM_HEADS = 4
-FEEDFORWARD_SIZE = 256
+_MODEL_SIZE = 64
+_NUM_HEADS = 4
+_FEEDFORWARD_SIZE = 256
 
 
-def transformer_layer_parameter_count(model_size: int, feedforward_size: int) -> int:
-    """Parameters of one torch.nn.TransformerEncoderLayer (any number of heads)."""
+def _transformer_layer_parameter_count(model_size: int, feedforward_size: int) -> int:
+    """Return the parameters of one torch.nn.TransformerEncoderLayer (any number of heads)."""
     attention = 3 * model_size * model_size + 3 * model_size  # query, key, value projections
     attention += model_size * model_size + model_size  # output projection
     feedforward = model_size * feedforward_size + feedforward_size
@@ -180,15 +168,15 @@ def transformer_layer_parameter_count(model_size: int, feedforward_size: int) ->
 
 
 def _diagnose_transformer_parameters(answer: Any) -> str | None:
-    value = _as_float(answer)
+    value = as_float(answer)
     if value is None:
         return "Give a whole number."
-    expected = transformer_layer_parameter_count(MODEL_SIZE, FEEDFORWARD_SIZE)
-    if value == expected - 4 * MODEL_SIZE:
+    expected = _transformer_layer_parameter_count(_MODEL_SIZE, _FEEDFORWARD_SIZE)
+    if value == expected - 4 * _MODEL_SIZE:
         return "You left out the two LayerNorms (a weight and a bias of size d_model each)."
-    if value == expected - (4 * MODEL_SIZE + FEEDFORWARD_SIZE):
+    if value == expected - (4 * _MODEL_SIZE + _FEEDFORWARD_SIZE):
         return "You left out the biases of the linear layers."
-    if value == NUM_HEADS * expected:
+    if value == _NUM_HEADS * expected:
         return "The number of heads does not change the parameter count: heads split d_model."
     return None
 
@@ -196,10 +184,10 @@ def _diagnose_transformer_parameters(answer: Any) -> str | None:
 q4 = Exercise(
     name="nb02.q4",
     question=(
-        f"How many parameters does torch.nn.TransformerEncoderLayer(d_model={MODEL_SIZE}, "
-        f"nhead={NUM_HEADS}, dim_feedforward={FEEDFORWARD_SIZE}) have?"
+        f"How many parameters does torch.nn.TransformerEncoderLayer(d_model={_MODEL_SIZE}, "
+        f"nhead={_NUM_HEADS}, dim_feedforward={_FEEDFORWARD_SIZE}) have?"
     ),
-    is_correct=is_close(transformer_layer_parameter_count(MODEL_SIZE, FEEDFORWARD_SIZE), 1e-9),
+    is_correct=is_close(_transformer_layer_parameter_count(_MODEL_SIZE, _FEEDFORWARD_SIZE), 1e-9),
     hint_text=(
         "Add up: query, key and value projections (3 of d x d, plus biases), the output "
         "projection (d x d + d), the feed-forward network (d x ff + ff, then ff x d + d) and "

@@ -1,4 +1,7 @@
-"""Exercises for notebook 03, the mathematics of self-attention."""
+"""Exercises for notebook 03, the mathematics of self-attention: masks, attention, heads.
+
+Used by notebooks/03_self_attention_math.ipynb.
+"""
 
 from __future__ import annotations
 
@@ -9,30 +12,23 @@ from typing import Any
 import torch
 
 from helpers.attention import causal_mask, scaled_dot_product_attention, split_heads
-from helpers.exercises import Exercise
+from helpers.exercises import Exercise, as_bool_mask
 
 # --- q1: the causal mask ----------------------------------------------------------------
 
-Q1_SEQ_LEN = 5
-
-
-def _as_bool_mask(answer: Any) -> torch.Tensor:
-    """Read an answer (tensor, nested list, 0/1 or bool) as a boolean tensor."""
-    return torch.as_tensor(answer).bool()
+_Q1_SEQ_LEN = 5
 
 
 def _is_causal_mask(answer: Any) -> bool:
-    if answer is None:
-        return False
-    mask = _as_bool_mask(answer)
-    return mask.shape == (Q1_SEQ_LEN, Q1_SEQ_LEN) and torch.equal(mask, causal_mask(Q1_SEQ_LEN))
+    mask = as_bool_mask(answer)
+    return mask.shape == (_Q1_SEQ_LEN, _Q1_SEQ_LEN) and torch.equal(mask, causal_mask(_Q1_SEQ_LEN))
 
 
 def _diagnose_causal_mask(answer: Any) -> str | None:
-    mask = _as_bool_mask(answer)
-    if mask.shape != (Q1_SEQ_LEN, Q1_SEQ_LEN):
-        return f"the mask should have shape ({Q1_SEQ_LEN}, {Q1_SEQ_LEN}), one row per query."
-    expected = causal_mask(Q1_SEQ_LEN)
+    mask = as_bool_mask(answer)
+    if mask.shape != (_Q1_SEQ_LEN, _Q1_SEQ_LEN):
+        return f"the mask should have shape ({_Q1_SEQ_LEN}, {_Q1_SEQ_LEN}), one row per query."
+    expected = causal_mask(_Q1_SEQ_LEN)
     if torch.equal(mask, expected.T):
         return "rows are queries and columns are keys: row i may see columns 0..i, not i..end."
     if torch.equal(mask, ~expected):
@@ -48,8 +44,8 @@ def _diagnose_causal_mask(answer: Any) -> str | None:
 q1 = Exercise(
     name="nb03.q1",
     question=(
-        f"Build the causal mask for a sequence of {Q1_SEQ_LEN} tokens: a boolean "
-        f"({Q1_SEQ_LEN}, {Q1_SEQ_LEN}) tensor whose entry [i, j] is True when query i may "
+        f"Build the causal mask for a sequence of {_Q1_SEQ_LEN} tokens: a boolean "
+        f"({_Q1_SEQ_LEN}, {_Q1_SEQ_LEN}) tensor whose entry [i, j] is True when query i may "
         "attend to key j."
     ),
     is_correct=_is_causal_mask,
@@ -73,13 +69,12 @@ VALUE = torch.tensor([[10.0, 0.0], [0.0, 10.0], [5.0, 5.0]])  # one value per ke
 
 
 def _expected_tiny_output() -> torch.Tensor:
+    """Return the attention output for QUERY, KEY and VALUE, worked out by the course's code."""
     output, _ = scaled_dot_product_attention(QUERY, KEY, VALUE)
     return output
 
 
 def _is_tiny_output(answer: Any) -> bool:
-    if answer is None:
-        return False
     answer = torch.as_tensor(answer, dtype=torch.float32)
     expected = _expected_tiny_output()
     return answer.shape == expected.shape and torch.allclose(answer, expected, atol=1e-3)
@@ -129,13 +124,12 @@ q2 = Exercise(
 
 
 def _sample_hidden_states() -> torch.Tensor:
+    """Return a fixed random (batch, seq, hidden) = (2, 5, 12) tensor to test split_heads on."""
     generator = torch.Generator().manual_seed(3)
     return torch.randn(2, 5, 12, generator=generator)  # (batch, seq, hidden)
 
 
 def _is_split_heads(answer: Callable[[torch.Tensor, int], torch.Tensor]) -> bool:
-    if answer is None:
-        return False
     hidden_states = _sample_hidden_states()
     for num_heads in (3, 4):
         result = answer(hidden_states, num_heads)
@@ -184,19 +178,23 @@ q3 = Exercise(
 
 # --- q4: parameters of a multi-head attention layer -------------------------------------
 
-Q4_HIDDEN_SIZE = 768
-Q4_NUM_HEADS = 12
-Q4_PARAMETERS = 4 * (Q4_HIDDEN_SIZE * Q4_HIDDEN_SIZE + Q4_HIDDEN_SIZE)  # 2,362,368
+_Q4_HIDDEN_SIZE = 768
+_Q4_NUM_HEADS = 12
+_Q4_PARAMETERS = 4 * (_Q4_HIDDEN_SIZE * _Q4_HIDDEN_SIZE + _Q4_HIDDEN_SIZE)  # 2,362,368
+
+
+def _is_attention_parameters(answer: Any) -> bool:
+    return int(answer) == _Q4_PARAMETERS
 
 
 def _diagnose_attention_parameters(answer: Any) -> str | None:
     value = int(answer)
-    hidden = Q4_HIDDEN_SIZE
+    hidden = _Q4_HIDDEN_SIZE
     if value == 4 * hidden * hidden:
         return "each of the four Linear layers also has a bias of 768 numbers."
     if value == 3 * (hidden * hidden + hidden):
         return "don't forget the output projection that mixes the heads back together."
-    if value * Q4_NUM_HEADS == Q4_PARAMETERS or value == Q4_PARAMETERS * Q4_NUM_HEADS:
+    if value * _Q4_NUM_HEADS == _Q4_PARAMETERS or value == _Q4_PARAMETERS * _Q4_NUM_HEADS:
         return (
             "the number of heads does not change the count: the heads share out the 768 "
             "output features of each projection, they do not multiply them."
@@ -208,10 +206,10 @@ q4 = Exercise(
     name="nb03.q4",
     question=(
         f"How many parameters (weights and biases) does MultiHeadAttention(hidden_size="
-        f"{Q4_HIDDEN_SIZE}, num_heads={Q4_NUM_HEADS}) have? That is one attention layer of "
+        f"{_Q4_HIDDEN_SIZE}, num_heads={_Q4_NUM_HEADS}) have? That is one attention layer of "
         "bert-base."
     ),
-    is_correct=lambda answer: answer is not None and int(answer) == Q4_PARAMETERS,
+    is_correct=_is_attention_parameters,
     hint_text=(
         "Four Linear(768, 768) layers: query, key, value and output projections. A Linear(n, m) "
         "holds n*m weights and m biases. The heads only reshape; they add no parameters."

@@ -1,4 +1,7 @@
-"""Exercises for notebook 06, evaluation: precision, recall, F1, calibration and baselines."""
+"""Exercises for notebook 06, evaluation: precision, recall, F1, calibration and baselines.
+
+Used by notebooks/06_evaluation_and_applications.ipynb.
+"""
 
 from __future__ import annotations
 
@@ -9,38 +12,37 @@ import numpy as np
 
 from helpers.exercises import Exercise
 
-# --- q1: precision and recall from a confusion matrix ------------------------------------
+# --- q1: precision and recall from a confusion matrix -----------------------------------
 
 # Rows are true labels, columns predictions; class 0 = negative, class 1 = positive.
 CONFUSION = np.array([[40, 10], [5, 45]])
-TRUE_POSITIVES = int(CONFUSION[1, 1])
-Q1_PRECISION = TRUE_POSITIVES / int(CONFUSION[:, 1].sum())  # 45 / 55
-Q1_RECALL = TRUE_POSITIVES / int(CONFUSION[1, :].sum())  # 45 / 50
+_TRUE_POSITIVES = int(CONFUSION[1, 1])
+_Q1_PRECISION = _TRUE_POSITIVES / int(CONFUSION[:, 1].sum())  # 45 / 55
+_Q1_RECALL = _TRUE_POSITIVES / int(CONFUSION[1, :].sum())  # 45 / 50
 
 
 def _pair(answer: Any) -> tuple[float, float]:
+    """Return an answer of two numbers as (precision, recall)."""
     precision, recall = answer
     return float(precision), float(recall)
 
 
 def _is_precision_recall(answer: Any) -> bool:
-    if answer is None:
-        return False
     precision, recall = _pair(answer)
-    return math.isclose(precision, Q1_PRECISION, abs_tol=1e-3) and math.isclose(
-        recall, Q1_RECALL, abs_tol=1e-3
+    return math.isclose(precision, _Q1_PRECISION, abs_tol=1e-3) and math.isclose(
+        recall, _Q1_RECALL, abs_tol=1e-3
     )
 
 
 def _diagnose_precision_recall(answer: Any) -> str | None:
     precision, recall = _pair(answer)
-    if math.isclose(precision, Q1_RECALL, abs_tol=1e-3) and math.isclose(
-        recall, Q1_PRECISION, abs_tol=1e-3
+    if math.isclose(precision, _Q1_RECALL, abs_tol=1e-3) and math.isclose(
+        recall, _Q1_PRECISION, abs_tol=1e-3
     ):
         return "you swapped them: give (precision, recall) in that order."
-    if math.isclose(precision, Q1_PRECISION, abs_tol=1e-3):
+    if math.isclose(precision, _Q1_PRECISION, abs_tol=1e-3):
         return "the precision is right; recall divides by all truly positive reviews (row 1)."
-    if math.isclose(recall, Q1_RECALL, abs_tol=1e-3):
+    if math.isclose(recall, _Q1_RECALL, abs_tol=1e-3):
         return (
             "the recall is right; precision divides by all reviews predicted positive (column 1)."
         )
@@ -72,14 +74,18 @@ q1 = Exercise(
     diagnose=_diagnose_precision_recall,
 )
 
-# --- q2: F1 -------------------------------------------------------------------------------
+# --- q2: F1 -----------------------------------------------------------------------------
 
-Q2_F1 = 2 * Q1_PRECISION * Q1_RECALL / (Q1_PRECISION + Q1_RECALL)  # 0.857
+_Q2_F1 = 2 * _Q1_PRECISION * _Q1_RECALL / (_Q1_PRECISION + _Q1_RECALL)  # 0.857
+
+
+def _is_f1(answer: Any) -> bool:
+    return math.isclose(float(answer), _Q2_F1, abs_tol=5e-4)
 
 
 def _diagnose_f1(answer: Any) -> str | None:
     value = float(answer)
-    if math.isclose(value, (Q1_PRECISION + Q1_RECALL) / 2, abs_tol=5e-4):
+    if math.isclose(value, (_Q1_PRECISION + _Q1_RECALL) / 2, abs_tol=5e-4):
         return (
             "that is the arithmetic mean; F1 is the harmonic mean 2PR / (P + R), which stays "
             "low when either of the two is low."
@@ -92,9 +98,7 @@ def _diagnose_f1(answer: Any) -> str | None:
 q2 = Exercise(
     name="nb06.q2",
     question="What is the F1 score of the positive class of nb06.CONFUSION?",
-    is_correct=lambda answer: (
-        answer is not None and math.isclose(float(answer), Q2_F1, abs_tol=5e-4)
-    ),
+    is_correct=_is_f1,
     hint_text="F1 is the harmonic mean of precision and recall: 2 * P * R / (P + R).",
     solution_text=(
         "precision, recall = 45 / 55, 45 / 50\n"
@@ -103,14 +107,14 @@ q2 = Exercise(
     diagnose=_diagnose_f1,
 )
 
-# --- q3: expected calibration error of six predictions ------------------------------------
+# --- q3: expected calibration error of six predictions ----------------------------------
 
 CONFIDENCES = np.array([0.95, 0.90, 0.85, 0.80, 0.60, 0.55])  # probability of the predicted class
 CORRECT = np.array([1, 1, 1, 0, 1, 1])  # 1 where the prediction was right
-BIN_EDGE = 0.75  # two bins: confidence below 0.75, and 0.75 or above
+_BIN_EDGE = 0.75  # two bins: confidence below 0.75, and 0.75 or above
 
 
-def expected_calibration_error(
+def _expected_calibration_error(
     confidences: np.ndarray, correct: np.ndarray, edges: list[float]
 ) -> float:
     """Return ECE: the bins' |accuracy - mean confidence|, weighted by their share of examples."""
@@ -123,12 +127,16 @@ def expected_calibration_error(
     return float(total)
 
 
-Q3_ECE = expected_calibration_error(CONFIDENCES, CORRECT, [BIN_EDGE])  # 0.225
+_Q3_ECE = _expected_calibration_error(CONFIDENCES, CORRECT, [_BIN_EDGE])  # 0.225
+
+
+def _is_ece(answer: Any) -> bool:
+    return math.isclose(float(answer), _Q3_ECE, abs_tol=1e-3)
 
 
 def _diagnose_ece(answer: Any) -> str | None:
     value = float(answer)
-    high, low = CONFIDENCES >= BIN_EDGE, CONFIDENCES < BIN_EDGE
+    high, low = CONFIDENCES >= _BIN_EDGE, CONFIDENCES < _BIN_EDGE
     gaps = [abs(CORRECT[b].mean() - CONFIDENCES[b].mean()) for b in (high, low)]
     if math.isclose(value, sum(gaps) / 2, abs_tol=1e-3):
         return (
@@ -150,9 +158,7 @@ q3 = Exercise(
         "two bins (confidence below 0.75, and 0.75 or above), what is the expected calibration "
         "error?"
     ),
-    is_correct=lambda answer: (
-        answer is not None and math.isclose(float(answer), Q3_ECE, abs_tol=1e-3)
-    ),
+    is_correct=_is_ece,
     hint_text=(
         "For each bin: its accuracy (mean of CORRECT), its mean confidence, and the gap between "
         "them. ECE = sum over bins of (examples in bin / all examples) * gap."
@@ -165,10 +171,14 @@ q3 = Exercise(
     diagnose=_diagnose_ece,
 )
 
-# --- q4: the accuracy any model must beat ---------------------------------------------------
+# --- q4: the accuracy any model must beat -----------------------------------------------
 
-Q4_LABELS = np.array([1] * 120 + [0] * 121)  # the course's test split: 120 positive, 121 negative
-Q4_MAJORITY_ACCURACY = float((Q4_LABELS == 1).mean())  # 0.498
+_Q4_LABELS = np.array([1] * 120 + [0] * 121)  # the course's test split: 120 positive, 121 negative
+_Q4_MAJORITY_ACCURACY = float((_Q4_LABELS == 1).mean())  # 0.498
+
+
+def _is_majority_accuracy(answer: Any) -> bool:
+    return math.isclose(float(answer), _Q4_MAJORITY_ACCURACY)
 
 
 def _diagnose_majority(answer: Any) -> str | None:
@@ -188,9 +198,7 @@ q4 = Exercise(
         "The course's test split has 120 positive and 121 negative reviews. What accuracy does a "
         "'model' get that answers 'positive' to every review, without reading it?"
     ),
-    is_correct=lambda answer: (
-        answer is not None and math.isclose(float(answer), Q4_MAJORITY_ACCURACY)
-    ),
+    is_correct=_is_majority_accuracy,
     hint_text=(
         "It is right exactly on the positive reviews. On a balanced split that is the floor any "
         "real model must clear; on an unbalanced one it can look deceptively high."
