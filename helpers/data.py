@@ -1,4 +1,9 @@
-"""The course's datasets, one Dataset class for all notebooks, and batches with dynamic padding."""
+"""The course's datasets, one Dataset class for all notebooks, and batches with dynamic padding.
+
+`TextSplit` is one split (texts and label ids); `DatasetSplits` the train, validation and
+test splits of a run with their label names. Used by notebooks 00-02 and 05-06, the training
+loop, `helpers.evaluation` and `python -m helpers.finetune`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from torch.utils.data import DataLoader, Dataset
 from transformers import DataCollatorWithPadding, PreTrainedTokenizerBase
 
 from helpers.assets import HUB_HOST, announce, hub_reachable, sample_data_dir
-from helpers.readers import DataError, LabelledTexts, read_labelled_file
+from helpers.readers import DataError, RawExamples, read_labelled_file
 
 DATASETS = ("sample", "sst2", "imdb")
 SENTIMENT_NAMES = ["negative", "positive"]
@@ -20,7 +25,7 @@ SENTIMENT_NAMES = ["negative", "positive"]
 
 @dataclass
 class TextSplit:
-    """The texts of one split, their label ids, and any extra columns (such as hard_case)."""
+    """One split: its texts, their label ids, and any extra columns (such as hard_case)."""
 
     texts: list[str]
     labels: list[int]
@@ -65,7 +70,7 @@ def is_integer_label(label: object) -> bool:
     return isinstance(label, str) and label.lstrip("-").isdigit()
 
 
-def label_names_from(train: LabelledTexts) -> list[str]:
+def label_names_from(train: RawExamples) -> list[str]:
     """Return the label names of a training file: '0', '1', ... or its sorted string labels."""
     if all(is_integer_label(label) for label in train.labels):
         values = sorted({int(label) for label in train.labels})
@@ -80,7 +85,7 @@ def label_names_from(train: LabelledTexts) -> list[str]:
     return sorted({str(label) for label in train.labels})
 
 
-def encode_labels(data: LabelledTexts, label_names: list[str], train_path: Path) -> list[int]:
+def encode_labels(data: RawExamples, label_names: list[str], train_path: Path) -> list[int]:
     """Return label ids for `data`, refusing any label the training file never had."""
     ids = {name: index for index, name in enumerate(label_names)}
     encoded = []
@@ -96,7 +101,7 @@ def encode_labels(data: LabelledTexts, label_names: list[str], train_path: Path)
     return encoded
 
 
-def split_from_file(data: LabelledTexts, label_names: list[str], train_path: Path) -> TextSplit:
+def split_from_file(data: RawExamples, label_names: list[str], train_path: Path) -> TextSplit:
     """Return a TextSplit from labelled texts read from a file."""
     return TextSplit(data.texts, encode_labels(data, label_names, train_path), data.extra)
 
@@ -186,7 +191,7 @@ def load_named(dataset: str, seed: int = 0) -> DatasetSplits:
     if not hub_reachable():
         announce(
             f"dataset '{dataset}'",
-            "the course's own reviews (data/reviews)",
+            "the course's own reviews (data/reviews, shipped inside the course package)",
             f"the Hugging Face Hub ({HUB_HOST}) cannot be reached",
         )
         return load_sample()
@@ -233,7 +238,7 @@ def load_corpus(max_sentences: int | None = None, seed: int = 0) -> list[str]:
     else:
         announce(
             "the SST-2 sentences",
-            "the course's own 1,700 reviews (data/reviews)",
+            "the course's own 1,700 reviews (data/reviews, shipped inside the course package)",
             f"the Hugging Face Hub ({HUB_HOST}) cannot be reached",
         )
         splits = load_sample()
@@ -243,12 +248,15 @@ def load_corpus(max_sentences: int | None = None, seed: int = 0) -> list[str]:
 
 
 class SentimentDataset(Dataset):
-    """Texts tokenised once, each item the token ids and label of one example (unpadded)."""
+    """Texts tokenised once, each item the token ids and label of one example (unpadded).
+
+    Without labels (texts to predict), items carry token ids only.
+    """
 
     def __init__(
         self,
         texts: Sequence[str],
-        labels: Sequence[int],
+        labels: Sequence[int] | None,
         tokenizer: PreTrainedTokenizerBase,
         max_length: int = 128,
     ) -> None:
@@ -256,7 +264,7 @@ class SentimentDataset(Dataset):
             raise DataError("cannot build a dataset from zero examples.")
         encoded = tokenizer(list(texts), truncation=True, max_length=max_length)
         self.input_ids: list[list[int]] = encoded["input_ids"]
-        self.labels = list(labels)
+        self.labels = None if labels is None else list(labels)
         self.lengths = [len(ids) for ids in self.input_ids]
 
     @classmethod
@@ -271,14 +279,21 @@ class SentimentDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, object]:
         ids = self.input_ids[index]
-        return {"input_ids": ids, "attention_mask": [1] * len(ids), "labels": self.labels[index]}
+        item = {"input_ids": ids, "attention_mask": [1] * len(ids)}
+        if self.labels is not None:
+            item["labels"] = self.labels[index]
+        return item
 
 
-class BatchSampler:
+class LengthGroupedBatches:
     """Batches of indices in a fixed random order per (seed, epoch), grouped by length if asked.
 
     Grouping sorts each window of `window_batches` batches by length, so a batch holds
     examples of similar length and needs little padding; batch order is then shuffled.
+    Why not transformers' `get_length_grouped_indices`: it keeps each window's batches in
+    descending length (no shuffle of the batches) and draws from the global random generator,
+    which would change the dropout draws of the training loop; resuming mid-epoch uses
+    accelerate's `skip_first_batches` on this sampler.
     """
 
     def __init__(
@@ -297,13 +312,11 @@ class BatchSampler:
         self.group_by_length = group_by_length
         self.window = batch_size * window_batches
         self.epoch = 0
-        self.skip = 0
 
-    def start_epoch(self, epoch: int, skip_batches: int = 0) -> None:
-        """Choose the epoch whose order the next iteration gives, skipping batches already done."""
+    def start_epoch(self, epoch: int) -> None:
+        """Choose the epoch whose order the next iteration gives."""
         # Not named set_epoch: accelerate would call that with its own counter.
         self.epoch = epoch
-        self.skip = skip_batches
 
     def batches(self) -> list[list[int]]:
         """Return this epoch's batches of indices."""
@@ -330,15 +343,10 @@ class BatchSampler:
         return batches
 
     def __iter__(self) -> Iterator[list[int]]:
-        return iter(self.batches()[self.skip :])
-
-    @property
-    def total_batches(self) -> int:
-        """Batches in a whole epoch, skipped ones included."""
-        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+        return iter(self.batches())
 
     def __len__(self) -> int:
-        return self.total_batches - self.skip
+        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
 
 
 def make_collate(tokenizer: PreTrainedTokenizerBase) -> DataCollatorWithPadding:
@@ -350,10 +358,24 @@ def make_loader(
     dataset: SentimentDataset,
     tokenizer: PreTrainedTokenizerBase,
     batch_size: int = 32,
-    shuffle: bool = True,
+    shuffle: bool = False,
     group_by_length: bool = True,
     seed: int = 0,
 ) -> DataLoader:
-    """Return a DataLoader with dynamic padding; evaluation loaders (shuffle=False) sort by length."""
-    sampler = BatchSampler(dataset.lengths, batch_size, seed, shuffle, group_by_length)
-    return DataLoader(dataset, batch_sampler=sampler, collate_fn=make_collate(tokenizer))
+    """Return a DataLoader of padded batches: shuffled for training, fixed order otherwise."""
+    batches = LengthGroupedBatches(dataset.lengths, batch_size, seed, shuffle, group_by_length)
+    # Its own generator: starting an epoch draws a seed from it, not from torch's global one,
+    # so evaluating between epochs leaves the training's dropout draws unchanged.
+    return DataLoader(
+        dataset,
+        batch_sampler=batches,
+        collate_fn=make_collate(tokenizer),
+        generator=torch.Generator().manual_seed(seed),
+    )
+
+
+def dataset_order(loader: DataLoader) -> list[int]:
+    """Return the dataset indices in the order `loader` yields them (one epoch)."""
+    batches = loader.batch_sampler
+    batches = getattr(batches, "batch_sampler", batches)  # accelerate's shard wraps ours
+    return [index for batch in batches for index in batch]

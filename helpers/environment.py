@@ -1,16 +1,18 @@
-"""Where the course runs: device, mixed precision, seeds, and a short environment report."""
+"""Where the course runs: device, mixed precision and a short environment report.
+
+Used by notebooks 00-02, 05 and 06, and by the training loop.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
-import random
 import sys
 
-import numpy as np
 import torch
 
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+from helpers.settings import PRECISIONS
 
 
 def in_colab() -> bool:
@@ -50,25 +52,38 @@ def cpu_supports_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def choose_precision(device: torch.device, requested: str = "auto") -> str:
-    """Return 'fp16', 'bf16' or 'fp32' for training on `device`."""
+def precision_and_reason(device: torch.device, requested: str = "auto") -> tuple[str, str]:
+    """Return ('fp16', 'bf16' or 'fp32', why) for training on `device`."""
     if requested not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {requested!r}")
     if requested != "auto":
-        return requested
+        return requested, "as asked"
     if device.type == "cuda":
-        return "bf16" if cuda_supports_bf16(device.index or 0) else "fp16"
+        if cuda_supports_bf16(device.index or 0):
+            return "bf16", "this GPU computes bf16 natively (compute capability 8.0 or newer)"
+        return "fp16", "this GPU is older than Ampere: fp16 with a gradient scaler"
     if device.type == "cpu":
-        return "bf16" if cpu_supports_bf16() else "fp32"
-    return "fp32"  # MPS: autocast support is still partial, so full precision is the safe choice
+        if cpu_supports_bf16():
+            return "bf16", "this CPU has native bf16 instructions (AVX-512 BF16 or AMX)"
+        return (
+            "fp32",
+            "this CPU has no native bf16 instructions, so bf16 would be emulated and slow",
+        )
+    # MPS: autocast support is still partial, so full precision is the safe choice.
+    return "fp32", f"mixed precision is not reliable on {device.type} yet"
 
 
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and PyTorch (all devices) so a run can be repeated."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.cuda.manual_seed_all(seed)
+def choose_precision(device: torch.device, requested: str = "auto") -> str:
+    """Return 'fp16', 'bf16' or 'fp32' for training on `device`."""
+    return precision_and_reason(device, requested)[0]
+
+
+def autocast_for(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """Return the autocast context of `precision` on `device` (no-op for fp32)."""
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return torch.autocast(device_type=device.type, dtype=dtype)
 
 
 def memory_report(device: torch.device) -> str:

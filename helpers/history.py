@@ -1,8 +1,11 @@
-"""What happened during training: losses per step, metrics per epoch, and their plot."""
+"""What happened during training: losses per step, metrics per epoch, and their plot.
+
+Used by the training loop and notebooks 05 and 06.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -41,17 +44,9 @@ class History:
         """Return the epoch with the highest validation accuracy (the earliest on ties)."""
         return max(self.epochs, key=lambda record: record.validation_accuracy, default=None)
 
-    def to_dict(self) -> dict[str, object]:
-        """Return the history as plain JSON-ready data."""
-        return {
-            "steps": self.steps,
-            "step_losses": self.step_losses,
-            "epochs": [asdict(record) for record in self.epochs],
-        }
-
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> History:
-        """Rebuild a history saved with `to_dict`."""
+        """Rebuild a history saved as `dataclasses.asdict(history)`."""
         return cls(
             list(data["steps"]),
             list(data["step_losses"]),

@@ -1,8 +1,10 @@
-"""Load tokenizers and models (Hub or embedded), and save or reload fine-tuned classifiers."""
+"""Load tokenizers and models (Hub or embedded), and save or reload fine-tuned classifiers.
+
+Used by notebooks 01 and 03-06, the training loop and `python -m helpers.finetune`.
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
@@ -14,9 +16,12 @@ from transformers import (
     PreTrainedTokenizerBase,
 )
 
-from helpers.assets import EMBEDDED_MODEL_NAME, embedded_model_path, resolve_model
-
-DEFAULT_MODEL = "embedded"  # the embedded all-MiniLM-L6-v2; "bert-base-uncased" in full mode
+from helpers.assets import (
+    EMBEDDED_MODEL_NAME,
+    EMBEDDED_MODEL_PACKAGE,
+    embedded_model_path,
+    resolve_model,
+)
 
 
 def load_tokenizer(name_or_path: str | None = None) -> PreTrainedTokenizerBase:
@@ -91,19 +96,22 @@ def model_fingerprint(model: PreTrainedModel) -> dict[str, object]:
     }
 
 
-def describe(model: PreTrainedModel) -> str:
-    """Return one line naming a model and its size."""
-    fingerprint = model_fingerprint(model)
+def model_source(model: PreTrainedModel) -> tuple[str, str]:
+    """Return (name, where it came from) for a model loaded by this module."""
     name = str(model.config.name_or_path or model.config.model_type)
     if name == str(embedded_model_path()):
-        name = f"{EMBEDDED_MODEL_NAME} (embedded)"
+        return EMBEDDED_MODEL_NAME, f"the embedded package {EMBEDDED_MODEL_PACKAGE}"
+    if Path(name).exists():
+        return name, "a local folder"
+    return name, "the Hugging Face Hub (or its local cache)"
+
+
+def describe(model: PreTrainedModel) -> str:
+    """Return one line naming a model, where it came from, and its size."""
+    fingerprint = model_fingerprint(model)
+    name, source = model_source(model)
     return (
-        f"{name}: "
+        f"{name} from {source}: "
         f"{fingerprint['parameters'] / 1e6:.1f}M parameters, "
         f"{fingerprint['num_hidden_layers']} layers, hidden size {fingerprint['hidden_size']}"
     )
-
-
-def fingerprint_json(model: PreTrainedModel) -> str:
-    """Return the fingerprint as stable JSON text."""
-    return json.dumps(model_fingerprint(model), sort_keys=True)

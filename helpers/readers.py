@@ -1,4 +1,10 @@
-"""Read labelled text from CSV, TSV and JSONL files, refusing bad input with clear errors."""
+"""Read labelled text from CSV, TSV and JSONL files, refusing bad input with clear errors.
+
+A file becomes `FileRows` (every row, with its line number), then `RawExamples` (the text
+and label columns, labels still as written, line numbers kept for error messages);
+`helpers.data` turns those into a `TextSplit` (label ids) and the `DatasetSplits` of a run.
+Used by `helpers.data`, so by every notebook that loads data and by `python -m helpers.finetune`.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ class DataError(ValueError):
 
 
 @dataclass
-class Table:
+class FileRows:
     """Rows read from one file, each with the line number it came from."""
 
     path: Path
@@ -29,8 +35,8 @@ class Table:
 
 
 @dataclass
-class LabelledTexts:
-    """Texts and raw labels taken from a table, plus any other columns kept alongside."""
+class RawExamples:
+    """Texts and their labels as written in a file (with line numbers), plus any other columns."""
 
     path: Path
     texts: list[str]
@@ -69,8 +75,8 @@ def read_utf8(path: Path) -> str:
         ) from None
 
 
-def read_delimited(path: Path, text: str, delimiter: str) -> Table:
-    """Parse CSV or TSV text with a header line into a Table."""
+def read_delimited(path: Path, text: str, delimiter: str) -> FileRows:
+    """Parse CSV or TSV text with a header line into a FileRows."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
     if not header or not any(cell.strip() for cell in header):
@@ -88,11 +94,11 @@ def read_delimited(path: Path, text: str, delimiter: str) -> Table:
             )
         rows.append(dict(zip(columns, cells, strict=True)))
         line_numbers.append(line)
-    return Table(path, columns, rows, line_numbers)
+    return FileRows(path, columns, rows, line_numbers)
 
 
-def read_jsonl(path: Path, text: str) -> Table:
-    """Parse JSON Lines text (one object per line) into a Table."""
+def read_jsonl(path: Path, text: str) -> FileRows:
+    """Parse JSON Lines text (one object per line) into a FileRows."""
     rows, line_numbers, columns = [], [], []
     for line, content in enumerate(text.splitlines(), start=1):
         if not content.strip():
@@ -111,11 +117,11 @@ def read_jsonl(path: Path, text: str) -> Table:
         columns += [name for name in row if name not in columns]
         rows.append(row)
         line_numbers.append(line)
-    return Table(path, columns, rows, line_numbers)
+    return FileRows(path, columns, rows, line_numbers)
 
 
-def read_table(path: str | Path) -> Table:
-    """Read a CSV, TSV or JSONL file into a Table, with clear errors for bad files."""
+def read_table(path: str | Path) -> FileRows:
+    """Read a CSV, TSV or JSONL file into a FileRows, with clear errors for bad files."""
     path = Path(path)
     fmt = file_format(path)
     text = read_utf8(path)
@@ -124,7 +130,7 @@ def read_table(path: str | Path) -> Table:
     return read_delimited(path, text, "," if fmt == "csv" else "\t")
 
 
-def find_column(table: Table, wanted: str | None, known: tuple[str, ...], role: str) -> str:
+def find_column(table: FileRows, wanted: str | None, known: tuple[str, ...], role: str) -> str:
     """Return the column holding `role` (text or label): the one asked for, or a known name."""
     flag = f"--{role}-column"
     if wanted is not None:
@@ -155,8 +161,8 @@ def as_text(value: object) -> str:
 
 
 def take_labelled_texts(
-    table: Table, text_column: str | None = None, label_column: str | None = None
-) -> LabelledTexts:
+    table: FileRows, text_column: str | None = None, label_column: str | None = None
+) -> RawExamples:
     """Return the texts and labels of a table, refusing empty texts, missing labels or no rows."""
     text_name = find_column(table, text_column, TEXT_COLUMN_NAMES, "text")
     label_name = find_column(table, label_column, LABEL_COLUMN_NAMES, "label")
@@ -182,13 +188,11 @@ def take_labelled_texts(
         for name in table.columns
         if name not in (text_name, label_name)
     }
-    return LabelledTexts(
-        table.path, texts, labels, table.line_numbers, text_name, label_name, extra
-    )
+    return RawExamples(table.path, texts, labels, table.line_numbers, text_name, label_name, extra)
 
 
 def read_labelled_file(
     path: str | Path, text_column: str | None = None, label_column: str | None = None
-) -> LabelledTexts:
+) -> RawExamples:
     """Read a labelled text file (CSV, TSV or JSONL) and return its texts and raw labels."""
     return take_labelled_texts(read_table(path), text_column, label_column)

@@ -1,74 +1,107 @@
-"""The course's training loop: accelerate, mixed precision, schedule, checkpoints, early stopping."""
+"""The course's training loop: accelerate, mixed precision, schedule, checkpoints, early stopping.
+
+Used by notebooks 05 and 06 and by `python -m helpers.finetune`. The settings are
+`helpers.settings.TrainConfig`; checkpoints are written by `helpers.checkpoints`; every
+score comes from `helpers.evaluation.evaluate`.
+"""
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 from accelerate import Accelerator
 from accelerate.state import AcceleratorState
-from sklearn.metrics import accuracy_score, f1_score
 from torch.utils.data import DataLoader
-from tqdm.auto import tqdm
-from transformers import PreTrainedModel, PreTrainedTokenizerBase, get_linear_schedule_with_warmup
+from transformers import (
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    get_linear_schedule_with_warmup,
+    set_seed,
+)
 
 from helpers.checkpoints import (
     CheckpointError,
     latest_checkpoint,
+    load_best,
     load_checkpoint,
+    save_best,
     save_checkpoint,
 )
-from helpers.data import BatchSampler, SentimentDataset, make_collate
-from helpers.environment import choose_precision, pick_device, seed_everything
+from helpers.data import LengthGroupedBatches, SentimentDataset, make_loader
+from helpers.environment import pick_device, precision_and_reason
+from helpers.evaluation import Evaluation, evaluate
 from helpers.history import EpochRecord, History
 from helpers.modeling import model_fingerprint
+from helpers.progress import progress_bar
+from helpers.settings import TrainConfig
 
 ACCELERATE_PRECISION = {"fp32": "no", "bf16": "bf16", "fp16": "fp16"}
-LOG_EVERY_STEPS = 10  # reading the loss makes the GPU wait: do it every few steps only
+SCHEDULE_KEYS = ("epochs", "batch_size", "gradient_accumulation_steps", "group_by_length", "seed")
 
-
-class TrainingInterrupted(RuntimeError):
-    """Training stopped before the end (see `stop_after_steps`); resume from the last checkpoint."""
+__all__ = ["TrainConfig", "TrainResult", "train_classifier"]
 
 
 @dataclass
-class TrainConfig:
-    """Settings of one fine-tuning run; the defaults suit BERT-style sentiment classifiers."""
+class Progress:
+    """Where a run stands; saved in every checkpoint and restored on resume."""
 
-    epochs: int = 3
-    batch_size: int = 32
-    learning_rate: float = 5e-5
-    weight_decay: float = 0.01
-    warmup_fraction: float = 0.1
-    gradient_accumulation_steps: int = 1
-    max_grad_norm: float = 1.0
-    precision: str = "auto"  # auto, fp32, bf16 or fp16
-    group_by_length: bool = True
-    early_stopping_patience: int | None = 2  # epochs without a better validation accuracy
-    restore_best: bool = True  # end with the weights of the best epoch, not the last
-    eval_batch_size: int = 64
-    seed: int = 0
-    output_dir: str | None = None  # where checkpoints go; None keeps nothing on disk
-    checkpoint_every_steps: int | None = None  # besides the end of every epoch
-    resume: bool = False
-    progress: bool = True
-    stop_after_steps: int | None = None  # simulate a crash after this step (tests); None: never
+    epoch: int = 0
+    batches_done: int = 0  # batches of the current epoch already trained on, all processes
+    global_step: int = 0
+    train_seconds: float = 0.0
+    tokens: int = 0  # non-padding training tokens
+    epoch_loss_sum: float = 0.0
+    epoch_loss_count: int = 0
+    stopped_early: bool = False
+
+
+@dataclass
+class BestWeights:
+    """The best validation accuracy so far, the weights that reached it, and patience used."""
+
+    accuracy: float = -1.0
+    epochs_without_improvement: int = 0
+    weights: dict[str, torch.Tensor] | None = field(default=None, repr=False)
+    evaluation: Evaluation | None = field(default=None, repr=False)
+
+    def offer(self, evaluation: Evaluation, model: torch.nn.Module) -> bool:
+        """Keep `model`'s weights if `evaluation` beats the best so far; True if it did."""
+        if evaluation.accuracy <= self.accuracy:
+            self.epochs_without_improvement += 1
+            return False
+        self.accuracy, self.epochs_without_improvement = evaluation.accuracy, 0
+        self.weights = {
+            name: tensor.detach().to("cpu", copy=True)
+            for name, tensor in model.state_dict().items()
+        }
+        self.evaluation = evaluation
+        return True
+
+    def counters(self) -> dict[str, float]:
+        """Return what a checkpoint saves besides the weights."""
+        return {
+            "accuracy": self.accuracy,
+            "epochs_without_improvement": self.epochs_without_improvement,
+        }
 
 
 @dataclass
 class TrainResult:
-    """What a run produced: its history and the measured training cost."""
+    """What a run produced: its history, the final validation scores and the training cost."""
 
     history: History
     precision: str
+    precision_reason: str
     train_seconds: float
     train_tokens: int
     optimizer_steps: int
     stopped_early: bool
+    validation: Evaluation | None  # of the weights the model ends with; None if no epoch ran
 
     @property
     def tokens_per_second(self) -> float:
@@ -76,13 +109,46 @@ class TrainResult:
         return self.train_tokens / self.train_seconds if self.train_seconds else 0.0
 
 
-def make_accelerator(config: TrainConfig) -> tuple[Accelerator, str]:
-    """Return an Accelerator with this run's precision, and the precision's name."""
+@dataclass
+class Run:
+    """The parts of one training run that the steps below read and change."""
+
+    config: TrainConfig
+    accelerator: Accelerator
+    precision: str
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    batches: LengthGroupedBatches
+    checkpoint_root: Path | None
+    on_step: Callable[[int], None] | None = None
+    progress: Progress = field(default_factory=Progress)
+    best: BestWeights = field(default_factory=BestWeights)
+    history: History = field(default_factory=History)
+    last_evaluation: Evaluation | None = None
+
+    @property
+    def unwrapped(self) -> torch.nn.Module:
+        """The model without accelerate's wrappers (what checkpoints store)."""
+        return self.accelerator.unwrap_model(self.model)
+
+
+# ------------------------------------------------------------------------------- set-up
+
+
+def forget_previous_precision() -> None:
+    """Let a notebook train again with another precision in the same kernel."""
+    # accelerate keeps one process-wide state and refuses a second precision in it; it has no
+    # public way to start afresh, so we reset it as accelerate's own tests do (one process only).
     state = AcceleratorState._shared_state
     if state and state.get("_mixed_precision") is not None and state.get("num_processes", 1) == 1:
-        # A notebook may train twice with different precisions: start from a clean state.
         AcceleratorState._reset_state(reset_partial_state=True)
-    precision = choose_precision(pick_device(), config.precision)
+
+
+def make_accelerator(config: TrainConfig) -> tuple[Accelerator, str, str]:
+    """Return an Accelerator with this run's precision, the precision's name, and why."""
+    forget_previous_precision()
+    precision, reason = precision_and_reason(pick_device(), config.precision)
     if precision == "fp16" and not torch.cuda.is_available():
         raise ValueError(
             "fp16 training needs a CUDA GPU; use --precision bf16 or fp32 on this machine."
@@ -90,9 +156,9 @@ def make_accelerator(config: TrainConfig) -> tuple[Accelerator, str]:
     accelerator = Accelerator(
         mixed_precision=ACCELERATE_PRECISION[precision],
         gradient_accumulation_steps=config.gradient_accumulation_steps,
-        rng_types=[],  # our batch sampler has its own generator; keep global RNG untouched
+        rng_types=[],  # our batches have their own generator; keep global RNG untouched
     )
-    return accelerator, precision
+    return accelerator, precision, reason
 
 
 def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.AdamW:
@@ -110,90 +176,27 @@ def make_optimizer(model: torch.nn.Module, config: TrainConfig) -> torch.optim.A
     return torch.optim.AdamW(groups, lr=config.learning_rate, fused=fused)
 
 
-def make_train_loader(
-    dataset: SentimentDataset, tokenizer: PreTrainedTokenizerBase, config: TrainConfig
-) -> tuple[DataLoader, BatchSampler]:
-    """Return the training loader and its batch sampler (reproducible order per epoch)."""
-    sampler = BatchSampler(
-        dataset.lengths,
-        config.batch_size,
-        config.seed,
-        shuffle=True,
-        group_by_length=config.group_by_length,
-    )
-    loader = DataLoader(
-        dataset,
-        batch_sampler=sampler,
-        collate_fn=make_collate(tokenizer),
-        generator=torch.Generator().manual_seed(config.seed),
-    )
-    return loader, sampler
+def count_optimizer_steps(train_loader: DataLoader, config: TrainConfig) -> int:
+    """Return the optimizer steps of the whole run."""
+    return math.ceil(len(train_loader) / config.gradient_accumulation_steps) * config.epochs
 
 
-def make_eval_loader(
-    dataset: SentimentDataset, tokenizer: PreTrainedTokenizerBase, batch_size: int
-) -> DataLoader:
-    """Return an evaluation loader: fixed order, batches of similar length."""
-    sampler = BatchSampler(dataset.lengths, batch_size, shuffle=False, group_by_length=True)
-    return DataLoader(
-        dataset,
-        batch_sampler=sampler,
-        collate_fn=make_collate(tokenizer),
-        generator=torch.Generator(),
-    )
-
-
-def classification_metrics(labels: np.ndarray, predictions: np.ndarray) -> dict[str, float]:
-    """Return accuracy and F1 (binary for two classes, macro-averaged for more)."""
-    average = "binary" if max(labels.max(initial=0), predictions.max(initial=0)) <= 1 else "macro"
-    return {
-        "accuracy": float(accuracy_score(labels, predictions)),
-        "f1": float(f1_score(labels, predictions, average=average, zero_division=0)),
-    }
-
-
-@torch.inference_mode()
-def evaluate_model(
-    model: torch.nn.Module, loader: DataLoader, accelerator: Accelerator
-) -> dict[str, float]:
-    """Return the loss, accuracy and F1 of `model` on every example of `loader`."""
-    model.eval()
-    all_logits, all_labels = [], []
-    for batch in loader:
-        with accelerator.autocast():
-            logits = model(
-                input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
-            ).logits
-        logits, labels = accelerator.gather_for_metrics((logits.float(), batch["labels"]))
-        all_logits.append(logits.cpu())
-        all_labels.append(labels.cpu())
-    logits, labels = torch.cat(all_logits), torch.cat(all_labels)
-    loss = torch.nn.functional.cross_entropy(logits, labels).item()
-    metrics = classification_metrics(labels.numpy(), logits.argmax(dim=-1).numpy())
-    return {"loss": loss, **metrics}
-
-
-def copy_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """Return a CPU copy of a model's weights (the best model so far)."""
-    return {
-        name: tensor.detach().to("cpu", copy=True) for name, tensor in model.state_dict().items()
-    }
-
-
-def train_classifier(
+def prepare_run(
     model: PreTrainedModel,
     tokenizer: PreTrainedTokenizerBase,
     train_dataset: SentimentDataset,
     validation_dataset: SentimentDataset,
-    config: TrainConfig | None = None,
-) -> TrainResult:
-    """Fine-tune `model` and return its history; the best epoch's weights are restored at the end."""
-    config = config or TrainConfig()
-    seed_everything(config.seed)
-    accelerator, precision = make_accelerator(config)
-    train_loader, sampler = make_train_loader(train_dataset, tokenizer, config)
-    eval_loader = make_eval_loader(validation_dataset, tokenizer, config.eval_batch_size)
-    total_steps = math.ceil(len(train_loader) / config.gradient_accumulation_steps) * config.epochs
+    config: TrainConfig,
+) -> tuple[Run, DataLoader, DataLoader, str]:
+    """Return the run's parts, its training and validation loaders, and the precision's reason."""
+    set_seed(config.seed)
+    accelerator, precision, reason = make_accelerator(config)
+    train_loader = make_loader(
+        train_dataset, tokenizer, config.batch_size, True, config.group_by_length, config.seed
+    )
+    eval_loader = make_loader(validation_dataset, tokenizer, config.eval_batch_size)
+    batches = train_loader.batch_sampler
+    total_steps = count_optimizer_steps(train_loader, config)
     model.to(accelerator.device)
     optimizer = make_optimizer(model, config)
     scheduler = get_linear_schedule_with_warmup(
@@ -202,265 +205,56 @@ def train_classifier(
     model, optimizer, train_loader, eval_loader, scheduler = accelerator.prepare(
         model, optimizer, train_loader, eval_loader, scheduler
     )
-    run = RunState(config, accelerator, model, optimizer, scheduler, sampler)
-    run.resume_if_asked()
-    run.announce(precision, len(train_dataset), total_steps)
-    for epoch in range(run.epoch, config.epochs):
-        run.train_epoch(epoch, train_loader)
-        if run.end_epoch(epoch, eval_loader):
-            break
-    if config.restore_best:
-        run.restore_best()
-    return TrainResult(
-        run.history,
-        precision,
-        run.train_seconds,
-        int(run.tokens),
-        run.global_step,
-        run.stopped_early,
-    )
+    root = Path(config.output_dir) / "checkpoints" if config.output_dir else None
+    run = Run(config, accelerator, precision, model, optimizer, scheduler, batches, root)
+    return run, train_loader, eval_loader, reason
 
 
-class RunState:
-    """The moving parts of one training run, and the steps that change them."""
+# --------------------------------------------------------------------------- checkpoints
 
-    def __init__(self, config, accelerator, model, optimizer, scheduler, sampler) -> None:
-        self.config = config
-        self.accelerator = accelerator
-        self.model = model
-        self.optimizer = optimizer
-        self.scheduler = scheduler
-        self.sampler = sampler
-        self.unwrapped = accelerator.unwrap_model(model)
-        self.fingerprint = model_fingerprint(self.unwrapped)
-        self.checkpoint_root = (
-            Path(config.output_dir) / "checkpoints" if config.output_dir else None
+
+def schedule_settings(run: Run) -> dict[str, object]:
+    """Return the settings a resumed run must share with the run it continues."""
+    settings = {key: getattr(run.config, key) for key in SCHEDULE_KEYS}
+    settings["examples"] = len(run.batches.lengths)
+    return settings
+
+
+def checkpoint_state(run: Run) -> dict[str, object]:
+    """Return the JSON-ready state a checkpoint needs besides the tensors."""
+    scaler = run.accelerator.scaler
+    return {
+        "progress": asdict(run.progress),
+        "best": run.best.counters(),
+        "scheduler": run.scheduler.state_dict(),
+        "scaler": scaler.state_dict() if scaler is not None else None,
+        "history": asdict(run.history),
+        "fingerprint": model_fingerprint(run.unwrapped),
+        "schedule": schedule_settings(run),
+        "config": asdict(run.config),
+    }
+
+
+def save(run: Run) -> None:
+    """Write a checkpoint and the best weights (main process only), if the run has a folder."""
+    if run.checkpoint_root is None:
+        return
+    run.accelerator.wait_for_everyone()
+    if run.accelerator.is_main_process:
+        if run.best.weights is not None:  # first: the checkpoint's counters refer to these
+            save_best(run.checkpoint_root, run.best.weights)
+        save_checkpoint(
+            run.checkpoint_root,
+            run.progress.global_step,
+            run.unwrapped,
+            run.optimizer,
+            checkpoint_state(run),
         )
-        self.history = History()
-        self.epoch = 0
-        self.batches_done = 0  # global batches of the current epoch already trained on
-        self.global_step = 0
-        self.train_seconds = 0.0
-        self.tokens = 0
-        self.epoch_loss_sum = 0.0
-        self.epoch_loss_count = 0
-        self.best_accuracy = -1.0
-        self.best_state: dict[str, torch.Tensor] | None = None
-        self.epochs_without_improvement = 0
-        self.stopped_early = False
-
-    def announce(self, precision: str, examples: int, total_steps: int) -> None:
-        """Print one line describing the run."""
-        self.accelerator.print(
-            f"Training on {self.accelerator.device} ({self.accelerator.num_processes} process(es)), "
-            f"precision {precision}: {examples} examples, {self.config.epochs} epoch(s), "
-            f"{total_steps} optimizer steps."
-        )
-
-    def snapshot(self) -> dict[str, object]:
-        """Return the JSON-ready state a checkpoint needs besides tensors."""
-        scaler = self.accelerator.scaler
-        return {
-            "epoch": self.epoch,
-            "batches_done": self.batches_done,
-            "global_step": self.global_step,
-            "train_seconds": self.train_seconds,
-            "tokens": int(self.tokens),
-            "epoch_loss_sum": self.epoch_loss_sum,
-            "epoch_loss_count": self.epoch_loss_count,
-            "best_accuracy": self.best_accuracy,
-            "epochs_without_improvement": self.epochs_without_improvement,
-            "scheduler": self.scheduler.scheduler.state_dict(),
-            "scaler": scaler.state_dict() if scaler is not None else None,
-            "history": self.history.to_dict(),
-            "fingerprint": self.fingerprint,
-            "schedule": self.schedule_settings(),
-            "config": asdict(self.config),
-        }
-
-    def schedule_settings(self) -> dict[str, object]:
-        """Return the settings a resumed run must share with the run it continues."""
-        keys = ("epochs", "batch_size", "gradient_accumulation_steps", "group_by_length", "seed")
-        settings = {key: getattr(self.config, key) for key in keys}
-        settings["examples"] = len(self.sampler.lengths)
-        return settings
-
-    def save(self) -> None:
-        """Write a checkpoint (main process only), if this run has an output folder."""
-        if self.checkpoint_root is None:
-            return
-        self.accelerator.wait_for_everyone()
-        if self.accelerator.is_main_process:
-            save_checkpoint(
-                self.checkpoint_root, self.unwrapped, self.optimizer.optimizer, self.snapshot()
-            )
-            if self.best_state is not None:
-                save_best(self.checkpoint_root, self.best_state)
-        self.accelerator.wait_for_everyone()
-
-    def resume_if_asked(self) -> None:
-        """Load the latest checkpoint when `resume` is set and one exists."""
-        if not (self.config.resume and self.checkpoint_root):
-            return
-        folder = latest_checkpoint(self.checkpoint_root)
-        if folder is None:
-            self.accelerator.print(
-                f"No checkpoint in {self.checkpoint_root}: starting from scratch."
-            )
-            return
-        state = load_checkpoint(folder, self.unwrapped, self.optimizer.optimizer, self.fingerprint)
-        refuse_changed_settings(folder, state, self.schedule_settings())
-        self.scheduler.scheduler.load_state_dict(state["scheduler"])
-        if state["scaler"] is not None and self.accelerator.scaler is not None:
-            self.accelerator.scaler.load_state_dict(state["scaler"])
-        for name in (
-            "epoch", "batches_done", "global_step", "train_seconds", "tokens", "epoch_loss_sum",
-            "epoch_loss_count", "best_accuracy", "epochs_without_improvement",
-        ):  # fmt: skip
-            setattr(self, name, state[name])
-        self.history = History.from_dict(state["history"])
-        self.best_state = load_best(self.checkpoint_root)
-        where = (
-            "training had already finished"
-            if self.epoch >= self.config.epochs
-            else f"epoch {self.epoch + 1}, {self.batches_done} batches done"
-        )
-        self.accelerator.print(f"Resumed from {folder}: {where}.")
-
-    def train_epoch(self, epoch: int, loader: DataLoader) -> None:
-        """Train one epoch, or its remainder after a resume."""
-        self.epoch = epoch
-        self.model.train()
-        self.sampler.start_epoch(epoch, skip_batches=self.batches_done)
-        progress = tqdm(
-            total=len(loader) + self.batches_done // self.accelerator.num_processes,
-            initial=self.batches_done // self.accelerator.num_processes,
-            desc=f"epoch {epoch + 1}/{self.config.epochs}",
-            disable=not (self.config.progress and self.accelerator.is_local_main_process),
-            leave=True,
-        )
-        running_loss = torch.zeros((), device=self.accelerator.device)
-        tokens = torch.zeros((), dtype=torch.long, device=self.accelerator.device)
-        batches_since_log = 0
-        started = time.perf_counter()
-        for batch in loader:
-            loss = self.training_step(batch)
-            running_loss += loss.detach()  # stays on the device: no sync per step
-            tokens += batch["attention_mask"].sum()
-            batches_since_log += 1
-            self.batches_done += self.accelerator.num_processes
-            progress.update(1)
-            if not self.accelerator.sync_gradients:
-                continue
-            self.global_step += 1
-            if self.config.stop_after_steps and self.global_step >= self.config.stop_after_steps:
-                progress.close()
-                raise TrainingInterrupted(f"stopped after {self.global_step} steps, as asked")
-            if self.should_log():
-                self.train_seconds += self.pause_clock(started)
-                self.tokens += int(self.accelerator.reduce(tokens, reduction="sum"))
-                self.log_loss(running_loss, batches_since_log, progress)
-                running_loss.zero_()
-                tokens.zero_()
-                batches_since_log = 0
-                self.maybe_checkpoint()
-                started = time.perf_counter()
-        self.train_seconds += self.pause_clock(started)
-        self.tokens += int(self.accelerator.reduce(tokens, reduction="sum"))
-        progress.close()
-
-    def should_log(self) -> bool:
-        """Return True at the steps where the loss is read, shown and possibly checkpointed."""
-        every = self.config.checkpoint_every_steps
-        return (
-            self.global_step % LOG_EVERY_STEPS == 0
-            or self.batches_done >= self.sampler.total_batches
-            or bool(every and self.global_step % every == 0)
-        )
-
-    def training_step(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Forward, backward and (every `gradient_accumulation_steps` batches) an update."""
-        with self.accelerator.accumulate(self.model):
-            loss = self.model(**batch).loss
-            self.accelerator.backward(loss)
-            if self.accelerator.sync_gradients and self.config.max_grad_norm:
-                self.accelerator.clip_grad_norm_(self.model.parameters(), self.config.max_grad_norm)
-            self.optimizer.step()
-            self.scheduler.step()
-            self.optimizer.zero_grad(set_to_none=True)
-        return loss
-
-    def pause_clock(self, started: float) -> float:
-        """Return the seconds since `started`, after the device has finished its work."""
-        if self.accelerator.device.type == "cuda":
-            torch.cuda.synchronize()
-        return time.perf_counter() - started
-
-    def log_loss(self, running_loss: torch.Tensor, batches: int, progress: tqdm) -> None:
-        """Record the mean loss of the batches since the last log, and show it."""
-        loss = float(self.accelerator.reduce(running_loss, reduction="mean")) / batches
-        self.history.log_step(self.global_step, loss)
-        self.epoch_loss_sum += loss * batches
-        self.epoch_loss_count += batches
-        progress.set_postfix(loss=f"{loss:.4f}")
-
-    def maybe_checkpoint(self) -> None:
-        """Write a checkpoint every `checkpoint_every_steps` optimizer steps."""
-        every = self.config.checkpoint_every_steps
-        if every and self.global_step % every == 0:
-            self.save()
-
-    def end_epoch(self, epoch: int, eval_loader: DataLoader) -> bool:
-        """Evaluate, log, keep the best weights, checkpoint; True when early stopping ends the run."""
-        metrics = evaluate_model(self.model, eval_loader, self.accelerator)
-        record = EpochRecord(
-            epoch=epoch + 1,
-            train_loss=self.epoch_loss_sum / max(1, self.epoch_loss_count),
-            validation_loss=metrics["loss"],
-            validation_accuracy=metrics["accuracy"],
-            validation_f1=metrics["f1"],
-            train_seconds=self.train_seconds,
-        )
-        self.history.log_epoch(record)
-        self.accelerator.print(
-            f"epoch {record.epoch}: train loss {record.train_loss:.4f}, validation loss "
-            f"{record.validation_loss:.4f}, accuracy {record.validation_accuracy:.2%}, "
-            f"F1 {record.validation_f1:.4f}"
-        )
-        if record.validation_accuracy > self.best_accuracy:
-            self.best_accuracy = record.validation_accuracy
-            self.best_state = copy_state(self.unwrapped)
-            self.epochs_without_improvement = 0
-        else:
-            self.epochs_without_improvement += 1
-        patience = self.config.early_stopping_patience
-        epochs_left = epoch + 1 < self.config.epochs  # stopping after the last epoch is not early
-        self.stopped_early = (
-            bool(patience) and epochs_left and self.epochs_without_improvement >= patience
-        )
-        self.epoch, self.batches_done = epoch + 1, 0
-        self.epoch_loss_sum, self.epoch_loss_count = 0.0, 0
-        self.save()
-        if self.stopped_early:
-            self.accelerator.print(
-                f"Early stopping: no better validation accuracy for {patience} epochs."
-            )
-        return self.stopped_early
-
-    def restore_best(self) -> None:
-        """Put the best epoch's weights back into the model."""
-        if self.best_state is not None:
-            self.unwrapped.load_state_dict(self.best_state)
-            best = self.history.best_epoch()
-            if best is not None:
-                self.accelerator.print(
-                    f"Restored the best model: epoch {best.epoch}, accuracy {best.validation_accuracy:.2%}."
-                )
+    run.accelerator.wait_for_everyone()
 
 
-def refuse_changed_settings(folder: Path, state: dict, settings: dict[str, object]) -> None:
+def refuse_changed_settings(folder: Path, saved: dict, settings: dict[str, object]) -> None:
     """Raise CheckpointError when a resume would continue with another schedule or data."""
-    saved = state.get("schedule", {})
     changed = {
         key: (saved.get(key), value) for key, value in settings.items() if saved.get(key) != value
     }
@@ -472,21 +266,241 @@ def refuse_changed_settings(folder: Path, state: dict, settings: dict[str, objec
         )
 
 
-def save_best(root: Path, state: dict[str, torch.Tensor]) -> None:
-    """Write the best weights so far next to the checkpoints (atomically)."""
-    from safetensors.torch import save_file
+def restore(run: Run, folder: Path) -> None:
+    """Put the state saved in checkpoint `folder` back into the run."""
+    state = load_checkpoint(folder, run.unwrapped, run.optimizer, model_fingerprint(run.unwrapped))
+    if "progress" not in state:
+        raise CheckpointError(
+            f"{folder}: written by an older version of the course. Choose a new --output "
+            "folder to start afresh."
+        )
+    refuse_changed_settings(folder, state.get("schedule", {}), schedule_settings(run))
+    run.scheduler.load_state_dict(state["scheduler"])
+    if state["scaler"] is not None and run.accelerator.scaler is not None:
+        run.accelerator.scaler.load_state_dict(state["scaler"])
+    run.progress = Progress(**state["progress"])
+    run.best = BestWeights(**state["best"], weights=load_best(run.checkpoint_root))
+    run.history = History.from_dict(state["history"])
 
-    from helpers.checkpoints import write_atomically
 
-    unique = {name: tensor.contiguous() for name, tensor in state.items()}
-    write_atomically(
-        root / "best", lambda folder: save_file(unique, str(folder / "model.safetensors"))
+def resume_if_asked(run: Run) -> None:
+    """Continue from the newest complete checkpoint when `resume` is set and one exists."""
+    if not (run.config.resume and run.checkpoint_root):
+        return
+    folder = latest_checkpoint(run.checkpoint_root)
+    if folder is None:
+        run.accelerator.print(f"No checkpoint in {run.checkpoint_root}: starting from scratch.")
+        return
+    restore(run, folder)
+    where = (
+        "training had already finished"
+        if run.progress.epoch >= run.config.epochs or run.progress.stopped_early
+        else f"epoch {run.progress.epoch + 1}, {run.progress.batches_done} batches done"
+    )
+    run.accelerator.print(f"Resumed from {folder}: {where}.")
+
+
+# ------------------------------------------------------------------------------ the loop
+
+
+def training_step(run: Run, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Forward, backward and (every `gradient_accumulation_steps` batches) an update."""
+    with run.accelerator.accumulate(run.model):
+        loss = run.model(**batch).loss
+        run.accelerator.backward(loss)
+        if run.accelerator.sync_gradients and run.config.max_grad_norm:
+            run.accelerator.clip_grad_norm_(run.model.parameters(), run.config.max_grad_norm)
+        run.optimizer.step()
+        run.scheduler.step()
+        run.optimizer.zero_grad(set_to_none=True)
+    return loss
+
+
+def elapsed(run: Run, started: float) -> float:
+    """Return the seconds since `started`, after the device has finished its work."""
+    if run.accelerator.device.type == "cuda":
+        torch.cuda.synchronize()
+    return time.perf_counter() - started
+
+
+def is_log_step(run: Run) -> bool:
+    """Return True at the steps where the loss is read, shown and possibly checkpointed."""
+    step, every = run.progress.global_step, run.config.checkpoint_every_steps
+    return (
+        step % run.config.log_every_steps == 0
+        or run.progress.batches_done >= len(run.batches)
+        or bool(every and step % every == 0)
     )
 
 
-def load_best(root: Path) -> dict[str, torch.Tensor] | None:
-    """Read the best weights written by `save_best`, if any."""
-    from safetensors.torch import load_file
+def log_loss(run: Run, running_loss: torch.Tensor, batches: int, bar: object) -> None:
+    """Record the mean loss of the batches since the last log, and show it."""
+    loss = float(run.accelerator.reduce(running_loss, reduction="mean")) / batches
+    run.history.log_step(run.progress.global_step, loss)
+    run.progress.epoch_loss_sum += loss * batches
+    run.progress.epoch_loss_count += batches
+    bar.set_postfix(loss=f"{loss:.4f}")
 
-    path = root / "best" / "model.safetensors"
-    return load_file(str(path)) if path.is_file() else None
+
+def epoch_batches(run: Run, epoch: int, train_loader: DataLoader) -> DataLoader:
+    """Return this epoch's loader, without the batches a resumed run already trained on."""
+    run.batches.start_epoch(epoch)
+    done_here = run.progress.batches_done // run.accelerator.num_processes
+    return (
+        run.accelerator.skip_first_batches(train_loader, done_here) if done_here else train_loader
+    )
+
+
+def train_epoch(run: Run, epoch: int, train_loader: DataLoader) -> None:
+    """Train one epoch, or its remainder after a resume."""
+    progress, processes = run.progress, run.accelerator.num_processes
+    progress.epoch = epoch
+    run.model.train()
+    loader = epoch_batches(run, epoch, train_loader)
+    enabled = run.config.progress and run.accelerator.is_local_main_process
+    bar = progress_bar(
+        len(train_loader), progress.batches_done // processes,
+        f"epoch {epoch + 1}/{run.config.epochs}", enabled,
+    )  # fmt: skip
+    running_loss = torch.zeros((), device=run.accelerator.device)
+    tokens = torch.zeros((), dtype=torch.long, device=run.accelerator.device)
+    since_log, started = 0, time.perf_counter()
+    for batch in loader:
+        running_loss += training_step(run, batch).detach()  # stays on the device: no sync
+        tokens += batch["attention_mask"].sum()
+        since_log += 1
+        progress.batches_done += processes
+        bar.update(1)
+        if not run.accelerator.sync_gradients:
+            continue
+        progress.global_step += 1
+        if is_log_step(run):
+            progress.train_seconds += elapsed(run, started)
+            progress.tokens += int(run.accelerator.reduce(tokens, reduction="sum"))
+            log_loss(run, running_loss, since_log, bar)
+            running_loss.zero_(), tokens.zero_()
+            since_log = 0
+            maybe_checkpoint(run)
+            started = time.perf_counter()
+        if run.on_step is not None:
+            run.on_step(progress.global_step)
+    progress.train_seconds += elapsed(run, started)
+    progress.tokens += int(run.accelerator.reduce(tokens, reduction="sum"))
+    bar.close()
+
+
+def maybe_checkpoint(run: Run) -> None:
+    """Write a checkpoint every `checkpoint_every_steps` optimizer steps."""
+    every = run.config.checkpoint_every_steps
+    if every and run.progress.global_step % every == 0:
+        save(run)
+
+
+def record_epoch(run: Run, epoch: int, evaluation: Evaluation) -> EpochRecord:
+    """Log and print the epoch's training loss and validation scores."""
+    progress = run.progress
+    record = EpochRecord(
+        epoch=epoch + 1,
+        train_loss=progress.epoch_loss_sum / max(1, progress.epoch_loss_count),
+        validation_loss=evaluation.loss,
+        validation_accuracy=evaluation.accuracy,
+        validation_f1=evaluation.f1,
+        train_seconds=progress.train_seconds,
+    )
+    run.history.log_epoch(record)
+    run.accelerator.print(
+        f"epoch {record.epoch}: train loss {record.train_loss:.4f}, validation loss "
+        f"{record.validation_loss:.4f}, accuracy {record.validation_accuracy:.2%}, "
+        f"F1 {record.validation_f1:.4f}"
+    )
+    return record
+
+
+def should_stop_early(run: Run, epoch: int) -> bool:
+    """Return True when patience has run out and epochs remain (stopping at the end is not early)."""
+    patience = run.config.early_stopping_patience
+    epochs_left = epoch + 1 < run.config.epochs
+    return bool(patience) and epochs_left and run.best.epochs_without_improvement >= patience
+
+
+def end_epoch(run: Run, epoch: int, eval_loader: DataLoader) -> bool:
+    """Evaluate, keep the best weights, checkpoint; True when early stopping ends the run."""
+    evaluation = evaluate(run.model, eval_loader, run.precision, run.accelerator)
+    run.last_evaluation = evaluation
+    record_epoch(run, epoch, evaluation)
+    run.best.offer(evaluation, run.unwrapped)
+    stop = run.progress.stopped_early = should_stop_early(run, epoch)
+    run.progress.epoch, run.progress.batches_done = epoch + 1, 0
+    run.progress.epoch_loss_sum, run.progress.epoch_loss_count = 0.0, 0
+    save(run)
+    if stop:
+        run.accelerator.print(
+            f"Early stopping: no better validation accuracy for "
+            f"{run.config.early_stopping_patience} epochs."
+        )
+    return stop
+
+
+def restore_best(run: Run) -> None:
+    """Put the best epoch's weights back into the model."""
+    if run.best.weights is None:
+        return
+    run.unwrapped.load_state_dict(run.best.weights)
+    best = run.history.best_epoch()
+    if best is not None:
+        run.accelerator.print(
+            f"Restored the best model: epoch {best.epoch}, accuracy {best.validation_accuracy:.2%}."
+        )
+
+
+def final_validation(run: Run, eval_loader: DataLoader) -> Evaluation | None:
+    """Return the validation scores of the weights the run ends with."""
+    if not run.history.epochs:
+        return None
+    if run.config.restore_best and run.best.weights is not None:
+        if run.best.evaluation is None:  # resumed: checkpoints keep the weights, not the scores
+            run.best.evaluation = evaluate(run.model, eval_loader, run.precision, run.accelerator)
+        return run.best.evaluation
+    if run.last_evaluation is None:  # resumed after the last epoch
+        run.last_evaluation = evaluate(run.model, eval_loader, run.precision, run.accelerator)
+    return run.last_evaluation
+
+
+def train_classifier(
+    model: PreTrainedModel,
+    tokenizer: PreTrainedTokenizerBase,
+    train_dataset: SentimentDataset,
+    validation_dataset: SentimentDataset,
+    config: TrainConfig | None = None,
+    on_step: Callable[[int], None] | None = None,
+) -> TrainResult:
+    """Fine-tune `model`; the best epoch's weights are restored at the end (if configured).
+
+    `on_step(global_step)` is called after every optimizer step and any step checkpoint (at an
+    epoch's last step: before the epoch's evaluation and checkpoint). Tests use it to interrupt
+    a run at a chosen point.
+    """
+    config = config or TrainConfig()
+    run, train_loader, eval_loader, reason = prepare_run(
+        model, tokenizer, train_dataset, validation_dataset, config
+    )
+    run.on_step = on_step
+    resume_if_asked(run)
+    run.accelerator.print(
+        f"Training on {run.accelerator.device} ({run.accelerator.num_processes} process(es)), "
+        f"precision {run.precision} ({reason}): {len(train_dataset)} examples, "
+        f"{config.epochs} epoch(s), {count_optimizer_steps(train_loader, config)} optimizer steps."
+    )
+    for epoch in range(run.progress.epoch, config.epochs):
+        if run.progress.stopped_early:  # resumed after early stopping: nothing left to do
+            break
+        train_epoch(run, epoch, train_loader)
+        if end_epoch(run, epoch, eval_loader):
+            break
+    if config.restore_best:
+        restore_best(run)
+    progress = run.progress
+    return TrainResult(
+        run.history, run.precision, reason, progress.train_seconds, progress.tokens,
+        progress.global_step, progress.stopped_early, final_validation(run, eval_loader),
+    )  # fmt: skip

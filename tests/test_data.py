@@ -6,8 +6,9 @@ import torch
 
 from helpers.assets import sample_data_dir
 from helpers.data import (
-    BatchSampler,
+    LengthGroupedBatches,
     SentimentDataset,
+    dataset_order,
     load_corpus,
     load_dataset_splits,
     make_collate,
@@ -100,7 +101,7 @@ def test_collate_pads_each_batch_to_its_own_longest(tokenizer):
 
 def test_batch_sampler_covers_every_example_once_per_epoch():
     lengths = [(i * 7) % 50 + 3 for i in range(1000)]
-    sampler = BatchSampler(lengths, batch_size=32, seed=1)
+    sampler = LengthGroupedBatches(lengths, batch_size=32, seed=1)
     for epoch in range(2):
         sampler.start_epoch(epoch)
         seen = sorted(i for batch in sampler for i in batch)
@@ -110,7 +111,7 @@ def test_batch_sampler_covers_every_example_once_per_epoch():
 
 def test_batch_order_is_fixed_per_seed_and_epoch_and_changes_between_epochs():
     lengths = list(range(200))
-    a, b = BatchSampler(lengths, 16, seed=5), BatchSampler(lengths, 16, seed=5)
+    a, b = LengthGroupedBatches(lengths, 16, seed=5), LengthGroupedBatches(lengths, 16, seed=5)
     assert a.batches() == b.batches()
     a.start_epoch(1)
     assert a.batches() != b.batches()
@@ -124,17 +125,35 @@ def padding_share(lengths, batches):
 def test_length_grouping_cuts_padding():
     generator = torch.Generator().manual_seed(0)
     lengths = torch.randint(5, 120, (2000,), generator=generator).tolist()
-    grouped = BatchSampler(lengths, 32, group_by_length=True).batches()
-    plain = BatchSampler(lengths, 32, group_by_length=False).batches()
+    grouped = LengthGroupedBatches(lengths, 32, group_by_length=True).batches()
+    plain = LengthGroupedBatches(lengths, 32, group_by_length=False).batches()
     assert padding_share(lengths, grouped) < 0.1 < 0.3 < padding_share(lengths, plain)
 
 
-def test_skipping_batches_resumes_the_same_order():
-    sampler = BatchSampler(list(range(100)), 10, seed=2)
-    sampler.start_epoch(3)
-    full = sampler.batches()
-    sampler.start_epoch(3, skip_batches=4)
-    assert list(sampler) == full[4:] and len(sampler) == 6 and sampler.total_batches == 10
+def test_skipping_batches_resumes_the_same_order(tokenizer):
+    """A resumed epoch skips the batches already done with accelerate, in the same order."""
+    from accelerate import Accelerator
+
+    texts = [" ".join(["word"] * (i % 13 + 1)) for i in range(100)]
+    dataset = SentimentDataset(texts, [i % 2 for i in range(100)], tokenizer)
+    loader = Accelerator(cpu=True).prepare(
+        make_loader(dataset, tokenizer, 10, shuffle=True, seed=2)
+    )
+    loader.batch_sampler.start_epoch(3)
+    full = [batch["input_ids"].tolist() for batch in loader]
+    skipped = Accelerator(cpu=True).skip_first_batches(loader, 4)
+    assert [batch["input_ids"].tolist() for batch in skipped] == full[4:] and len(skipped) == 6
+
+
+def test_dataset_order_lists_the_indices_as_the_loader_yields_them(tokenizer):
+    dataset = SentimentDataset(["a", "a b c", "a b", "a b c d"], [0, 1, 0, 1], tokenizer)
+    loader = make_loader(dataset, tokenizer, batch_size=2)
+    assert dataset_order(loader) == [3, 1, 2, 0]  # fixed order, longest first within a window
+
+
+def test_unlabelled_dataset_gives_items_without_labels(tokenizer):
+    item = SentimentDataset(["no label here"], None, tokenizer)[0]
+    assert set(item) == {"input_ids", "attention_mask"}
 
 
 def test_make_loader_yields_padded_tensors(tokenizer):

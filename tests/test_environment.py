@@ -43,11 +43,18 @@ def test_explicit_precision_is_kept_and_unknown_refused():
         environment.choose_precision(torch.device("cpu"), "fp8")
 
 
-def test_seed_everything_repeats_random_draws():
-    environment.seed_everything(7)
-    first = torch.rand(3)
-    environment.seed_everything(7)
-    assert torch.equal(first, torch.rand(3))
+def test_precision_comes_with_its_reason():
+    precision, reason = environment.precision_and_reason(torch.device("cpu"))
+    assert precision in ("fp32", "bf16") and "CPU" in reason
+    assert environment.precision_and_reason(torch.device("cpu"), "fp32") == ("fp32", "as asked")
+
+
+def test_autocast_for_fp32_changes_nothing_and_bf16_computes_in_bf16():
+    a = torch.ones(2, 2)
+    with environment.autocast_for(torch.device("cpu"), "fp32"):
+        assert (a @ a).dtype == torch.float32
+    with environment.autocast_for(torch.device("cpu"), "bf16"):
+        assert (a @ a).dtype == torch.bfloat16
 
 
 def test_in_colab_detects_the_colab_module(monkeypatch):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.evaluation import Evaluation, SentimentClassifier, length_sorted_batches
+from helpers.evaluation import Evaluation, SentimentClassifier, evaluate
 
 TEXTS = [
     "Fine.",
@@ -10,11 +10,6 @@ TEXTS = [
     "Not for me.",
     "Warm, funny and sad at once; I will watch it again.",
 ]
-
-
-def test_length_sorted_batches_cover_all_indices_longest_first():
-    batches = length_sorted_batches([3, 9, 1, 7, 5], 2)
-    assert batches == [[1, 3], [4, 0], [2]]
 
 
 def test_batched_probabilities_match_one_by_one_and_keep_order(tiny_model, tokenizer):
@@ -56,8 +51,10 @@ def test_evaluation_report_confusion_and_plot():
         predictions=np.array([0, 1, 1, 1, 0]),
         probabilities=np.full((5, 2), 0.5),
         label_names=["negative", "positive"],
+        loss=0.7,
     )
     assert evaluation.accuracy == pytest.approx(0.6)
+    assert evaluation.f1 == pytest.approx(2 / 3)  # binary: the positive class (P = R = 2/3)
     assert evaluation.confusion().tolist() == [[1, 1], [1, 2]]
     report = evaluation.report()
     assert "negative" in report and "positive" in report and "f1-score" in report
@@ -65,3 +62,25 @@ def test_evaluation_report_confusion_and_plot():
     axes = figure.axes[0]
     assert axes.get_title() == "Confusion matrix"
     assert axes.get_xlabel() == "predicted label" and axes.get_ylabel() == "true label"
+
+
+def test_f1_is_macro_averaged_for_more_than_two_classes():
+    logits = torch.tensor([[3.0, 0, 0], [0, 3.0, 0], [0, 0, 3.0], [3.0, 0, 0]])
+    evaluation = Evaluation.from_logits(logits, torch.tensor([0, 1, 2, 2]), ["a", "b", "c"])
+    assert evaluation.accuracy == pytest.approx(0.75)
+    assert evaluation.f1 == pytest.approx((2 / 3 + 1 + 2 / 3) / 3)  # F1 per class: 2/3, 1, 2/3
+    expected_loss = torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 2, 2]))
+    assert evaluation.loss == pytest.approx(float(expected_loss))
+
+
+def test_evaluate_gives_the_classifier_scores_in_the_texts_order(tiny_model, tokenizer):
+    classifier = SentimentClassifier(tiny_model.eval(), tokenizer)
+    labels = [1, 0, 0, 1]
+    evaluation = classifier.evaluate(TEXTS, labels, batch_size=3)
+    probabilities = classifier.predict_probabilities(TEXTS)
+    assert evaluation.labels.tolist() == labels
+    assert np.allclose(evaluation.probabilities, probabilities, atol=1e-6)
+    assert evaluation.accuracy == pytest.approx(np.mean(probabilities.argmax(axis=1) == labels))
+    assert evaluate(classifier.model, classifier.loader(TEXTS, labels)).loss == pytest.approx(
+        evaluation.loss, abs=1e-6
+    )

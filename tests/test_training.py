@@ -1,15 +1,31 @@
 """The training loop: it matches a plain PyTorch loop, resumes exactly, and refuses wrong checkpoints."""
 
 import json
+from dataclasses import asdict
 
 import pytest
 import torch
 from transformers import get_linear_schedule_with_warmup
 
 from helpers.checkpoints import CheckpointError, latest_checkpoint
-from helpers.data import BatchSampler, SentimentDataset, load_dataset_splits, make_collate
+from helpers.data import LengthGroupedBatches, SentimentDataset, load_dataset_splits, make_collate
 from helpers.history import History
-from helpers.training import TrainConfig, TrainingInterrupted, make_optimizer, train_classifier
+from helpers.settings import TrainConfig
+from helpers.training import make_optimizer, train_classifier
+
+
+class Crash(RuntimeError):
+    """Raised from the on_step hook to interrupt a run at a chosen step."""
+
+
+def crash_at(step: int):
+    """Return an on_step hook that raises Crash at optimizer step `step`."""
+
+    def on_step(global_step: int) -> None:
+        if global_step >= step:
+            raise Crash(f"stopped after {global_step} steps")
+
+    return on_step
 
 
 @pytest.fixture(scope="module")
@@ -31,11 +47,11 @@ def test_loop_matches_a_plain_pytorch_loop(tiny_model, tokenizer, datasets):
     train, validation = datasets
     reference = type(tiny_model)(tiny_model.config)
     reference.load_state_dict(tiny_model.state_dict())
-    config = quick_config(early_stopping_patience=None, restore_best=False)
+    config = quick_config(early_stopping_patience=0, restore_best=False)
     train_classifier(tiny_model, tokenizer, train, validation, config)
 
     torch.manual_seed(config.seed)  # dropout draws in the same order as in the course's loop
-    sampler = BatchSampler(train.lengths, config.batch_size, config.seed)
+    sampler = LengthGroupedBatches(train.lengths, config.batch_size, config.seed)
     collate = make_collate(tokenizer)
     optimizer = make_optimizer(reference, config)
     total = len(sampler) * config.epochs
@@ -75,12 +91,11 @@ def test_gradient_accumulation_counts_optimizer_steps(tiny_model, tokenizer, dat
     assert result.optimizer_steps == 6
 
 
-def run_to_the_end(model_factory, tokenizer, datasets, output, **changes):
+def run_to_the_end(model_factory, tokenizer, datasets, output, on_step=None, **changes):
     train, validation = datasets
     model = model_factory()
-    result = train_classifier(
-        model, tokenizer, train, validation, quick_config(output_dir=str(output), **changes)
-    )
+    config = quick_config(output_dir=str(output), **changes)
+    result = train_classifier(model, tokenizer, train, validation, config, on_step=on_step)
     return model, result
 
 
@@ -92,17 +107,17 @@ def test_resume_mid_epoch_ends_like_an_uninterrupted_run(tiny_model, tokenizer, 
         model.load_state_dict(initial)
         return model
 
-    settings = dict(epochs=3, checkpoint_every_steps=4, early_stopping_patience=None)
+    settings = dict(epochs=3, checkpoint_every_steps=4, early_stopping_patience=0)
     whole_model, whole = run_to_the_end(fresh, tokenizer, datasets, tmp_path / "whole", **settings)
 
     # Crash at step 10 (mid-epoch 2, two steps after the checkpoint at step 8) ...
-    with pytest.raises(TrainingInterrupted):
+    with pytest.raises(Crash):
         run_to_the_end(
-            fresh, tokenizer, datasets, tmp_path / "resumed", stop_after_steps=10, **settings
+            fresh, tokenizer, datasets, tmp_path / "resumed", on_step=crash_at(10), **settings
         )
     checkpoint = latest_checkpoint(tmp_path / "resumed" / "checkpoints")
-    state = json.loads((checkpoint / "state.json").read_text())
-    assert state["global_step"] == 8 and state["epoch"] == 1 and state["batches_done"] == 2
+    progress = json.loads((checkpoint / "state.json").read_text())["training"]["progress"]
+    assert (progress["global_step"], progress["epoch"], progress["batches_done"]) == (8, 1, 2)
     # ... then resume: a new process would start from a fresh model, as here.
     resumed_model, resumed = run_to_the_end(
         fresh, tokenizer, datasets, tmp_path / "resumed", resume=True, **settings
@@ -121,17 +136,22 @@ def test_resume_mid_epoch_ends_like_an_uninterrupted_run(tiny_model, tokenizer, 
 def test_checkpoints_are_complete_and_old_ones_pruned(tiny_model, tokenizer, datasets, tmp_path):
     run_to_the_end(lambda: tiny_model, tokenizer, datasets, tmp_path, checkpoint_every_steps=2)
     root = tmp_path / "checkpoints"
-    folders = sorted(path.name for path in root.glob("step-*"))
-    assert folders == ["step-00000010", "step-00000012"]  # the newest two, no .tmp left behind
+    # Written: steps 2, 4, 6, 6 (the epoch's end), 8, 10, 12, 12. Kept: the newest two steps, each
+    # epoch's end replacing the step checkpoint of its count; nothing left of the writes.
+    names = sorted(path.name for path in root.iterdir())
+    assert names == ["best", "latest.txt", "step-00000010-0006", "step-00000012-0008"]
     latest = latest_checkpoint(root)
-    assert latest.name == "step-00000012"
+    assert latest.name == "step-00000012-0008" == (root / "latest.txt").read_text()
     assert {p.name for p in latest.iterdir()} == {
         "model.safetensors",
         "optimizer.safetensors",
         "rng.safetensors",
         "state.json",
+        "manifest.json",
     }
-    assert (root / "best" / "model.safetensors").is_file()
+    progress = json.loads((latest / "state.json").read_text())["training"]["progress"]
+    assert (progress["epoch"], progress["batches_done"]) == (2, 0)  # the end of the last epoch
+    assert {p.name for p in (root / "best").iterdir()} == {"model.safetensors"}
     assert not list(root.rglob("*.pt")) and not list(root.rglob("*.bin"))  # no pickles
 
 
@@ -165,11 +185,13 @@ def test_early_stopping_restores_the_best_epoch(tiny_model, tokenizer, datasets)
     best = history.best_epoch()
     if result.stopped_early:
         assert len(history.epochs) == best.epoch + 1
-    from helpers.training import evaluate_model, make_accelerator, make_eval_loader
+    from helpers.data import make_loader
+    from helpers.evaluation import evaluate
 
-    accelerator, _ = make_accelerator(quick_config())
-    metrics = evaluate_model(tiny_model, make_eval_loader(validation, tokenizer, 64), accelerator)
-    assert metrics["accuracy"] == pytest.approx(best.validation_accuracy)
+    rescored = evaluate(tiny_model, make_loader(validation, tokenizer, 64))
+    assert rescored.accuracy == pytest.approx(best.validation_accuracy)
+    assert result.validation.accuracy == rescored.accuracy  # what the run reports is the model's
+    assert result.validation.loss == pytest.approx(rescored.loss, abs=1e-6)
 
 
 def test_early_stopping_stops_when_accuracy_stalls(tiny_model, tokenizer, datasets):
@@ -205,7 +227,7 @@ def test_history_round_trips_and_plots(tmp_path):
     from helpers.history import EpochRecord
 
     history.log_epoch(EpochRecord(1, 0.5, 0.6, 0.7, 0.65, 1.0))
-    assert History.from_dict(json.loads(json.dumps(history.to_dict()))) == history
+    assert History.from_dict(json.loads(json.dumps(asdict(history)))) == history
     figure = history.plot()
     titles = [axes.get_title() for axes in figure.axes]
     assert titles == ["Loss during training", "Validation accuracy"]
