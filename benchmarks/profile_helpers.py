@@ -13,6 +13,8 @@ import argparse
 import functools
 import os
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -22,13 +24,15 @@ import torch  # noqa: E402
 from accelerate import Accelerator  # noqa: E402
 from accelerate.scheduler import AcceleratedScheduler  # noqa: E402
 from torch.profiler import ProfilerActivity, profile, record_function, schedule  # noqa: E402
+from transformers import set_seed  # noqa: E402
 
-import helpers.training as training  # noqa: E402
+import helpers.data as data  # noqa: E402
+from helpers.assets import shared_sst2_dir  # noqa: E402
 from helpers.data import SentimentDataset, load_dataset_splits  # noqa: E402
-from helpers.environment import seed_everything  # noqa: E402
 from helpers.modeling import load_classifier  # noqa: E402
+from helpers.settings import TrainConfig  # noqa: E402
+from helpers.training import train_classifier  # noqa: E402
 
-SST2_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "sst2"
 PARTS = ("collate", "forward", "backward", "clip", "optimizer", "scheduler", "zero_grad")
 MATMUL_OPS = ("aten::mm", "aten::addmm", "aten::bmm", "aten::_scaled_dot_product")
 
@@ -49,8 +53,22 @@ def label_library_calls() -> None:
     Accelerator.backward = labelled("backward", Accelerator.backward)
     Accelerator.clip_grad_norm_ = labelled("clip", Accelerator.clip_grad_norm_)
     AcceleratedScheduler.step = labelled("scheduler", AcceleratedScheduler.step)
-    make_collate = training.make_collate
-    training.make_collate = lambda tokenizer: labelled("collate", make_collate(tokenizer))
+    make_collate = data.make_collate  # helpers.data.make_loader builds the collate with it
+    data.make_collate = lambda tokenizer: labelled("collate", make_collate(tokenizer))
+
+
+class EnoughSteps(Exception):
+    """Raised from the step hook to stop the run once the profiled steps are done."""
+
+
+def stop_after(steps: int) -> Callable[[int], None]:
+    """Return an `on_step` callback that stops training after `steps` optimizer steps."""
+
+    def on_step(global_step: int) -> None:
+        if global_step >= steps:
+            raise EnoughSteps(f"stopped after {global_step} steps, as asked")
+
+    return on_step
 
 
 class StepMarker:
@@ -117,33 +135,33 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     """Profile a few helpers training steps and print where the time goes."""
     args = parse_args()
-    if not (SST2_DIR / "train.tsv").is_file():
-        print(f"{SST2_DIR} is absent; nothing done.")
+    sst2 = shared_sst2_dir()
+    if sst2 is None or not (sst2 / "dev.tsv").is_file():
+        print("../shared/data/sst2 beside the checkout is absent; nothing done.")
         return 0
     label_library_calls()
     wrap_optimizer_parts(torch.optim.AdamW)
     splits = load_dataset_splits(
-        train=SST2_DIR / "train.tsv",
-        validation=SST2_DIR / "dev.tsv",
+        train=sst2 / "train.tsv",
+        validation=sst2 / "dev.tsv",
         max_train_examples=args.rows,
         seed=0,
     )
-    seed_everything(0)
+    set_seed(0)
     tokenizer, model = load_classifier(None, ["negative", "positive"])
     train = SentimentDataset.from_split(splits.train, tokenizer, args.max_length)
     validation = SentimentDataset.from_split(splits.validation.subset(range(64)), tokenizer)
     warmup = 3
-    config = training.TrainConfig(
-        epochs=1, progress=False, stop_after_steps=warmup + args.steps + 1, output_dir=None
-    )
+    config = replace(TrainConfig(), epochs=1, progress=False, output_dir=None)
     plan = schedule(wait=warmup - 1, warmup=1, active=args.steps, repeat=1)
     with profile(activities=[ProfilerActivity.CPU], schedule=plan) as profiler:
         marker = StepMarker(profiler)
         model.register_forward_pre_hook(marker.before, with_kwargs=True)
         model.register_forward_hook(marker.after, with_kwargs=True)
         try:
-            training.train_classifier(model, tokenizer, train, validation, config)
-        except training.TrainingInterrupted:
+            on_step = stop_after(warmup + args.steps + 1)
+            train_classifier(model, tokenizer, train, validation, config, on_step=on_step)
+        except EnoughSteps:
             pass
     print(f"torch threads {torch.get_num_threads()}, load average {os.getloadavg()}")
     wall = marker.step_seconds[warmup:]
