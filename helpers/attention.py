@@ -1,5 +1,7 @@
 """Attention and a BERT encoder written from scratch, small enough to read in one sitting.
 
+Used by notebooks 03 and 04 (imported there as `scratch`).
+
 Everything here is plain PyTorch, checked in ``tests/test_attention.py`` against
 ``torch.nn.functional.scaled_dot_product_attention``, ``torch.nn.MultiheadAttention`` and
 transformers' ``BertModel``. Masks follow torch's boolean convention: ``True`` means

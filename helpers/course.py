@@ -1,4 +1,7 @@
-"""Facts about the course itself: where it lives and how notebooks find their settings."""
+"""Facts about the course itself: where it lives and how notebooks find their settings.
+
+Used by notebook 00 and `python -m helpers.fork`.
+"""
 
 from __future__ import annotations
 

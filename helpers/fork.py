@@ -2,6 +2,7 @@
 
 Rewrites the repository address in helpers/course.py and, in every notebook, the Colab badge
 and the setup cell's `pip install` line, so a fork's notebooks install the fork's package.
+For instructors: see the README's section "For instructors".
 """
 
 from __future__ import annotations
