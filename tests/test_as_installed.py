@@ -473,6 +473,8 @@ def test_notebook_runs_as_installed_in_colab_standin(fresh_venv, path, tmp_path)
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
             failure = error
         finally:
+            if client.km is not None and client.km.has_kernel:  # nbclient leaves a km it was given
+                client.km.shutdown_kernel(now=True)
             unmount(logs / "mounts.log", fresh_venv.drive)
             nbformat.write(notebook, tmp_path / f"executed-{path.name}")  # to read after a failure
     if getattr(failure, "ename", None) == "MountPointUnavailable":
