@@ -19,7 +19,7 @@ from transformers import BertConfig, PreTrainedTokenizerBase, get_linear_schedul
 import helpers.exercises
 from helpers.attention import CourseBertEncoder, EncoderConfig, MultiHeadAttention
 from helpers.data import load_sample
-from helpers.exercises import Exercise, is_close, nb00, nb01, nb02, nb03, nb04, nb05, nb06
+from helpers.exercises import Exercise, Key, is_close, nb00, nb01, nb02, nb03, nb04, nb05, nb06
 from helpers.modeling import load_tokenizer
 
 # --- the checker itself, on a made-up exercise ---------------------------------------------
@@ -27,10 +27,14 @@ from helpers.modeling import load_tokenizer
 square = Exercise(
     name="demo.q1",
     question="What is 3 squared?",
-    is_correct=is_close(9.0),
-    hint_text="multiply the number by itself.",
-    solution_text="answer = 3 * 3",
-    diagnose=lambda answer: "that is 3 doubled." if answer == 6 else None,
+    hints=("multiply the number by itself.", "3 * 3."),
+    starter="answer = None  # your code here\ndemo.q1.check(answer)",
+    key=Key(
+        is_correct=is_close(9.0),
+        solution_text="answer = 3 * 3",
+        solution_cell="answer = 3 * 3\ndemo.q1.check(answer)",
+        diagnose=lambda answer: "that is 3 doubled." if answer == 6 else None,
+    ),
 )
 
 
@@ -57,6 +61,7 @@ def test_an_answer_that_crashes_the_check_is_wrong_not_an_error():
 
 def test_hint_and_solution_on_request():
     assert "multiply" in repr(square.hint())
+    assert "3 * 3." in repr(square.hint()) and "3 * 3." in repr(square.hint())  # the last stays
     assert "answer = 3 * 3" in repr(square.solution())
 
 
@@ -362,10 +367,21 @@ def test_a_wrong_answer_is_refused_with_its_hint(
     result = exercise.check(unpack(answer))
     assert not result, f"{exercise.name} accepted a wrong answer"
     if hint is None:
-        assert f"Hint: {exercise.hint_text}" in result.message
+        assert f"Hint: {exercise.hints[0]}" in result.message
     else:
-        assert hint not in exercise.hint_text, "the fragment must come from the targeted hint"
+        assert hint not in exercise.hints[0], "the fragment must come from the targeted hint"
         assert hint in result.message
+
+
+@pytest.mark.parametrize(("exercise", "answer"), RIGHT_ANSWERS)
+def test_without_its_key_a_right_answer_passes_the_public_checks(
+    exercise: Exercise, answer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In an assessed release (no keys installed) a right answer is recorded, never refused."""
+    monkeypatch.setattr("helpers.exercises.capture.load_key", lambda name, hidden=None: None)
+    result = exercise.check(unpack(answer))
+    assert not result and result.status == "recorded", result.message
+    assert "released" in repr(exercise.solution())
 
 
 def test_the_sentence_pair_of_nb04_is_tokenised_as_shown() -> None:
@@ -413,5 +429,5 @@ def test_every_exercise_is_named_as_the_notebook_calls_it(
 
 @pytest.mark.parametrize(("spelling", "exercise"), COURSE_EXERCISES)
 def test_every_exercise_has_a_real_hint_and_solution(spelling: str, exercise: Exercise) -> None:
-    assert len(exercise.hint_text) > 30 and len(exercise.solution_text) > 10
+    assert len(exercise.hints[0]) > 30 and len(exercise.answer_key().solution_text) > 10
     assert exercise.name in repr(exercise.hint()) and exercise.name in repr(exercise.solution())

@@ -4,100 +4,62 @@ In a notebook::
 
     from helpers.exercises import nb01
     nb01.q1.check(my_answer)   # says correct, or gives a hint
-    nb01.q1.hint()             # a nudge without the answer
-    nb01.q1.solution()         # one correct answer, on request
+    nb01.q1.hint()             # the next hint: a first nudge, then a more specific one
+    nb01.q1.solution()         # one correct answer, where solutions are installed
 
-Each notebook has its own module here (``nb01.py`` ...) holding ``Exercise`` objects named
-``q1``, ``q2``, ... Every module is written the same way:
+Each exercise has two halves (the format is described in docs/classroom.md):
 
-- its docstring names the notebook that uses it;
-- one section per exercise, headed ``# --- q1: what it asks ---``, holding the exercise's
-  data, a ``_is_...`` test of the answer (or a shared one from here: `is_close`,
-  `tensors_close`), a ``_diagnose_...`` that turns a known mistake into a hint, and ``qN``;
-- it defines no public names but ``q1``, ``q2``, ... and the data a notebook reads
-  (``nb03.QUERY``): expected answers, and the code that works them out, are private so that
-  tab completion does not show them.
+- ``helpers/exercises/nbNN.py``, public: ``q1 = Exercise(...)`` with the question, its kind
+  (``"value"``, ``"function"`` or ``"written"``), its points, the starter cell, hints as steps,
+  and a public ``diagnose`` that looks only at the form of an answer (type, shape, range) and
+  at mistakes that can be spotted without the expected answer. It never returns a hint for a
+  right answer, and its module never holds an expected answer or the code that computes one.
+- ``helpers/exercises/answers/nbNN.py``, answer-bearing: ``q1 = Key(...)`` with the test of a
+  right answer (or the hidden cases of a function answer), the diagnoses that need the expected
+  answer (a `Credit` earns part of the points), the solution and, for written answers, the
+  rubric. An assessed release moves these modules to the instructor's hidden location; without
+  them `check` runs the public checks only and says the answer is graded later.
 
-Helpers that more than one module needs live here.
+A public module defines no public names but ``q1``, ``q2``, ... and the data a notebook reads
+(``nb03.QUERY``). Helpers that more than one module needs live here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 
+from helpers.exercises.format import (
+    Advice,
+    Case,
+    CaseResult,
+    CheckResult,
+    Credit,
+    Exercise,
+    Key,
+    same,
+)
+from helpers.exercises.summary import your_progress
 
-@dataclass(frozen=True)
-class CheckResult:
-    """The verdict on one answer: truthy when correct, and a message for the learner."""
-
-    correct: bool
-    message: str
-
-    def __bool__(self) -> bool:
-        return self.correct
-
-    def __repr__(self) -> str:
-        return self.message
-
-
-@dataclass(frozen=True)
-class Advice:
-    """Text shown by `hint()` or `solution()`; displays as plain text in a notebook."""
-
-    text: str
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-@dataclass
-class Exercise:
-    """One exercise: a test of the answer, a hint for wrong answers, and a solution."""
-
-    name: str
-    question: str
-    is_correct: Callable[[Any], bool]
-    hint_text: str
-    solution_text: str
-    # Optional: looks at a wrong answer and returns a hint aimed at that mistake, or None.
-    diagnose: Callable[[Any], str | None] | None = None
-
-    def check(self, answer: Any) -> CheckResult:
-        """Return whether `answer` is correct, with a hint when it is not."""
-        if answer is None:  # the exercise cell's placeholder, not yet replaced
-            return CheckResult(
-                False,
-                f"✗ {self.name}: no answer yet.\n"
-                "Hint: replace the placeholder None with your answer, then run the cell again.",
-            )
-        try:
-            correct = bool(self.is_correct(answer))
-        except Exception as error:  # a wrong type or shape is a wrong answer, not a crash
-            return CheckResult(
-                False,
-                f"✗ {self.name}: checking your answer raised {type(error).__name__}: {error}\n"
-                f"Hint: {self.hint_text}",
-            )
-        if correct:
-            return CheckResult(True, f"✓ {self.name}: correct!")
-        specific = self.diagnose(answer) if self.diagnose else None
-        return CheckResult(
-            False,
-            f"✗ {self.name}: not yet.\nHint: {specific or self.hint_text}\n"
-            f"(Call {self.name}.solution() to see one correct answer.)",
-        )
-
-    def hint(self) -> Advice:
-        """Return a nudge towards the answer."""
-        return Advice(f"Hint for {self.name}: {self.hint_text}")
-
-    def solution(self) -> Advice:
-        """Return one correct answer, with the reasoning."""
-        return Advice(f"Solution to {self.name}:\n{self.solution_text}")
+__all__ = [
+    "Advice",
+    "Case",
+    "CaseResult",
+    "CheckResult",
+    "Credit",
+    "Exercise",
+    "Key",
+    "as_bool_mask",
+    "as_float",
+    "is_close",
+    "fraction_form",
+    "number_form",
+    "same",
+    "tensors_close",
+    "your_progress",
+]
 
 
 def is_close(expected: float, tolerance: float = 1e-3) -> Callable[[Any], bool]:
@@ -126,6 +88,26 @@ def as_float(answer: Any) -> float | None:
         return float(answer)
     except (TypeError, ValueError, RuntimeError):
         return None
+
+
+def number_form(answer: Any, whole: bool = False) -> str | None:
+    """Return a hint when `answer` is not a (whole) number, else None: a public form check."""
+    value = as_float(answer)
+    if value is None:
+        return "Give a whole number." if whole else "Give a single number."
+    if whole and not value.is_integer():
+        return "Give a whole number."
+    return None
+
+
+def fraction_form(answer: Any) -> str | None:
+    """Return a hint when `answer` is not a number between 0 and 1, else None: a form check."""
+    value = as_float(answer)
+    if value is None:
+        return "Give a single number between 0 and 1."
+    if not 0 <= value <= 1:
+        return "give a fraction between 0 and 1."
+    return None
 
 
 def as_bool_mask(answer: Any) -> torch.Tensor:

@@ -1,64 +1,13 @@
 """Exercises for notebook 00, welcome and setup: warm-ups on the course's data and hardware.
 
-Used by notebooks/00_welcome.ipynb.
+Used by notebooks/00_welcome.ipynb. The keys are in answers/nb00.py.
 """
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-from helpers.exercises import Exercise
-
-
-@cache
-def _review_counts() -> dict[str, int]:
-    """Return the sizes of the course's splits and the number of hard cases in all of them."""
-    from helpers.data import load_sample
-
-    splits = load_sample()
-    parts = {"train": splits.train, "validation": splits.validation, "test": splits.test}
-    counts = {name: len(split) for name, split in parts.items()}
-    counts["hard"] = sum(
-        tag != "none" for split in parts.values() for tag in split.extra["hard_case"]
-    )
-    counts["train_hard"] = sum(tag != "none" for tag in splits.train.extra["hard_case"])
-    return counts
-
-
-# --- q1: how many training reviews ------------------------------------------------------
-
-
-def _is_train_size(answer: Any) -> bool:
-    return int(answer) == _review_counts()["train"]
-
-
-def _diagnose_train_size(answer: Any) -> str | None:
-    counts = _review_counts()
-    value = int(answer)
-    if value == counts["train"] + counts["validation"] + counts["test"]:
-        return "that is all the reviews; count only the training split: len(splits.train)."
-    if value in (counts["validation"], counts["test"]):
-        return "that is the size of the validation or test split; ask for splits.train."
-    return None
-
-
-q1 = Exercise(
-    name="nb00.q1",
-    question="How many reviews are in the training split of the course's own data?",
-    is_correct=_is_train_size,
-    hint_text=(
-        "Load the data with helpers.data.load_dataset_splits('sample') and take the length of "
-        "its .train split (or read the table this notebook printed)."
-    ),
-    solution_text=(
-        "splits = load_dataset_splits('sample')\n"
-        "answer = len(splits.train)  # 1218: 718 from the 60/20/20 split + 500 training-only"
-    ),
-    diagnose=_diagnose_train_size,
-)
-
-# --- q2: which precision would a T4 use -------------------------------------------------
+from helpers.exercises import Exercise, fraction_form, number_form
 
 
 def _normalise_precision(answer: Any) -> str:
@@ -68,23 +17,32 @@ def _normalise_precision(answer: Any) -> str:
     return {"half": "fp16", "bfloat16": "bf16", "bfp16": "bf16", "single": "fp32"}.get(text, text)
 
 
-def _is_t4_precision(answer: Any) -> bool:
-    return _normalise_precision(answer) == "fp16"
+def _normalise_split(answer: Any) -> str:
+    """Return a split answer in lower case, with 'dev', 'valid' and 'val' read as 'validation'."""
+    text = str(answer).strip().lower()
+    return {"dev": "validation", "valid": "validation", "val": "validation"}.get(text, text)
 
 
-def _diagnose_t4_precision(answer: Any) -> str | None:
-    value = _normalise_precision(answer)
-    if value == "bf16":
-        return (
-            "a T4 has compute capability 7.5; bf16 runs natively only from 8.0 (Ampere) on. "
-            "torch.cuda.is_bf16_supported() says True on a T4, but it is emulated and slow."
-        )
-    if value == "fp32":
-        return (
-            "fp32 works but wastes the T4's tensor cores, which are built for 16-bit numbers. "
-            "Which 16-bit format does a 7.5 card support natively?"
-        )
-    return "answer with one of 'fp32', 'bf16' or 'fp16'."
+# --- q1: how many training reviews ------------------------------------------------------
+
+q1 = Exercise(
+    name="nb00.q1",
+    question="How many reviews are in the training split of the course's own data?",
+    hints=(
+        "Load the data with helpers.data.load_dataset_splits('sample') and take the length of "
+        "its .train split (or read the table this notebook printed).",
+    ),
+    starter="answer = None  # your code here\nnb00.q1.check(answer)",
+    diagnose=lambda answer: number_form(answer, whole=True),
+)
+
+# --- q2: which precision would a T4 use -------------------------------------------------
+
+
+def _precision_form(answer: Any) -> str | None:
+    if _normalise_precision(answer) not in ("fp16", "bf16", "fp32"):
+        return "answer with one of 'fp32', 'bf16' or 'fp16'."
+    return None
 
 
 q2 = Exercise(
@@ -93,46 +51,15 @@ q2 = Exercise(
         "Colab's free T4 GPU has CUDA compute capability 7.5. Which precision should training "
         "use on it: 'fp32', 'bf16' or 'fp16'?"
     ),
-    is_correct=_is_t4_precision,
-    hint_text=(
+    hints=(
         "Read helpers.environment.choose_precision: bf16 needs compute capability 8.0 or more; "
-        "below that the fast 16-bit format is the other one."
+        "below that the fast 16-bit format is the other one.",
     ),
-    solution_text=(
-        "answer = 'fp16'\n"
-        "A T4 (Turing, 7.5) has tensor cores for fp16 but no native bf16. fp16 has a small "
-        "range, so training multiplies the loss by a gradient scaler to keep small gradients "
-        "from rounding to zero."
-    ),
-    diagnose=_diagnose_t4_precision,
+    starter="answer = None  # your answer here, as a string\nnb00.q2.check(answer)",
+    diagnose=_precision_form,
 )
 
 # --- q3: the share of hard cases --------------------------------------------------------
-
-
-def _hard_fraction() -> float:
-    """Return the share of all reviews that carry a hard-case tag."""
-    counts = _review_counts()
-    return counts["hard"] / (counts["train"] + counts["validation"] + counts["test"])
-
-
-def _is_hard_fraction(answer: Any) -> bool:
-    return abs(float(answer) - _hard_fraction()) < 2e-4
-
-
-def _diagnose_hard_fraction(answer: Any) -> str | None:
-    value = float(answer)
-    counts = _review_counts()
-    if abs(value - 100 * _hard_fraction()) < 0.02:
-        return "that is a percentage; give a fraction between 0 and 1."
-    if value == counts["hard"]:
-        return "that is the number of hard cases; divide it by the number of reviews."
-    if abs(value - counts["train_hard"] / counts["train"]) < 2e-4:
-        return "that is the share in the training split only; count all three splits."
-    if abs(value - (1 - _hard_fraction())) < 2e-4:
-        return "that is the share of reviews tagged 'none'; the hard cases are all the others."
-    return None
-
 
 q3 = Exercise(
     name="nb00.q3",
@@ -140,45 +67,21 @@ q3 = Exercise(
         "What fraction (between 0 and 1) of all 1,700 reviews carries a hard-case tag, that is "
         "a hard_case other than 'none'?"
     ),
-    is_correct=_is_hard_fraction,
-    hint_text=(
+    hints=(
         "Count the tags that are not 'none' in splits.train.extra['hard_case'], and the same "
-        "for validation and test; divide by the total number of reviews."
+        "for validation and test; divide by the total number of reviews.",
     ),
-    solution_text=(
-        "tags = [tag for split in (splits.train, splits.validation, splits.test)\n"
-        "        for tag in split.extra['hard_case']]\n"
-        "answer = sum(tag != 'none' for tag in tags) / len(tags)  # 601 / 1700 = 0.354"
-    ),
-    diagnose=_diagnose_hard_fraction,
+    starter="answer = None  # your code here\nnb00.q3.check(answer)",
+    diagnose=fraction_form,
 )
 
 # --- q4: which split chooses the settings -----------------------------------------------
 
 
-def _normalise_split(answer: Any) -> str:
-    """Return a split answer in lower case, with 'dev', 'valid' and 'val' read as 'validation'."""
-    text = str(answer).strip().lower()
-    return {"dev": "validation", "valid": "validation", "val": "validation"}.get(text, text)
-
-
-def _is_validation(answer: Any) -> bool:
-    return _normalise_split(answer) == "validation"
-
-
-def _diagnose_split(answer: Any) -> str | None:
-    value = _normalise_split(answer)
-    if value == "test":
-        return (
-            "the test split is read once, at the very end. Choosing settings by their test score "
-            "makes that score optimistic: it no longer measures new data."
-        )
-    if value == "train":
-        return (
-            "the model has seen the training reviews; its score on them says how well it "
-            "memorised, not how well it generalises."
-        )
-    return "answer with 'train', 'validation' or 'test'."
+def _split_form(answer: Any) -> str | None:
+    if _normalise_split(answer) not in ("train", "validation", "test"):
+        return "answer with 'train', 'validation' or 'test'."
+    return None
 
 
 q4 = Exercise(
@@ -187,15 +90,10 @@ q4 = Exercise(
         "You try three learning rates and keep the best. On which split do you compare them: "
         "'train', 'validation' or 'test'?"
     ),
-    is_correct=_is_validation,
-    hint_text=(
+    hints=(
         "You need reviews the model did not train on, and you must keep one split untouched "
-        "until the end to report an honest final score."
+        "until the end to report an honest final score.",
     ),
-    solution_text=(
-        "answer = 'validation'\n"
-        "Settings are chosen on validation; the test split is scored once, with the settings "
-        "already fixed, so its score still measures unseen data."
-    ),
-    diagnose=_diagnose_split,
+    starter="answer = None  # your answer here, as a string\nnb00.q4.check(answer)",
+    diagnose=_split_form,
 )

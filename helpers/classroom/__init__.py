@@ -1,0 +1,12 @@
+"""The instructor's side of the course: release student versions, grade submissions offline.
+
+``python -m helpers.classroom`` (or ``course-classroom``) has four commands:
+
+- ``release``: write the student tree, and in assessed mode the hidden tests apart from it;
+- ``grade``: run every submitted notebook in its own kernel and write the gradebook,
+  feedback files, the written answers to score and, on request, Gradescope's results.json;
+- ``merge``: fold a teaching assistant's scores of written answers into the gradebook;
+- ``audit``: check that a student tree gives no answers away.
+
+docs/classroom.md walks through the whole cycle, from fork to gradebook.
+"""

@@ -1,0 +1,118 @@
+"""The assignment's map: its notebooks, their exercises, points and released check lines.
+
+`release` writes it to the hidden location as ``manifest.json``; `grade` reads it from there,
+or, without one, works it out from the course's notebooks and ``helpers.exercises``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from helpers.classroom.notebooks import find_exercise, notebook_number, read_notebook
+from helpers.exercises import Exercise
+
+MANIFEST = "manifest.json"
+COURSE_ROOT = Path(__file__).resolve().parent.parent.parent  # the checkout
+
+
+@dataclass(frozen=True)
+class ExerciseInfo:
+    """What grading needs to know of one exercise, as it was released."""
+
+    name: str
+    kind: str
+    points: float
+    starter: str
+    cell_id: str | None = None
+    needs_earlier_results: bool = False
+
+    @property
+    def check_line(self) -> str:
+        """Return the released line that calls `check`."""
+        return next(line for line in self.starter.splitlines() if f"{self.name}.check(" in line)
+
+    @property
+    def short_name(self) -> str:
+        """Return 'q1' for 'nb03.q1': the gradebook's column."""
+        return self.name.split(".", 1)[1]
+
+
+@dataclass(frozen=True)
+class NotebookInfo:
+    """One notebook of the assignment and its exercises."""
+
+    file: str
+    exercises: tuple[ExerciseInfo, ...]
+
+    @property
+    def number(self) -> str:
+        """Return the notebook's two-digit number."""
+        return self.file[:2]
+
+    @property
+    def max_points(self) -> float:
+        """Return the points the notebook's exercises are worth."""
+        return sum(exercise.points for exercise in self.exercises)
+
+
+def course_exercises(number: str) -> list[Exercise]:
+    """Return the exercises of notebook `number` ('03') from helpers.exercises."""
+    try:
+        module = importlib.import_module(f"helpers.exercises.nb{number}")
+    except ModuleNotFoundError:
+        return []
+    return [value for value in vars(module).values() if isinstance(value, Exercise)]
+
+
+def exercise_info(exercise: Exercise, cell_id: str | None = None) -> ExerciseInfo:
+    """Return what the manifest keeps of `exercise`."""
+    return ExerciseInfo(
+        exercise.name,
+        exercise.kind,
+        float(exercise.points),
+        exercise.starter,
+        cell_id,
+        exercise.needs_earlier_results,
+    )
+
+
+def notebook_info(path: Path) -> NotebookInfo:
+    """Return the map of one course notebook: the exercises whose check it calls."""
+    notebook = read_notebook(path)
+    found = []
+    for exercise in course_exercises(notebook_number(path.name) or ""):
+        match = find_exercise(notebook, exercise.name, exercise.check_line)
+        if match.index is not None:
+            found.append(exercise_info(exercise, notebook["cells"][match.index].get("id")))
+    return NotebookInfo(path.name, tuple(found))
+
+
+def course_map(notebooks: Path) -> list[NotebookInfo]:
+    """Return the map of every course notebook in the folder `notebooks`."""
+    return [notebook_info(path) for path in sorted(notebooks.glob("[0-9][0-9]_*.ipynb"))]
+
+
+def write_manifest(folder: Path, notebooks: list[NotebookInfo], **facts: str) -> Path:
+    """Write the manifest into `folder` and return its path."""
+    data = {**facts, "notebooks": [asdict(notebook) for notebook in notebooks]}
+    path = folder / MANIFEST
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_manifest(folder: Path) -> list[NotebookInfo]:
+    """Return the notebooks of the manifest in `folder`."""
+    data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    return [
+        NotebookInfo(item["file"], tuple(ExerciseInfo(**info) for info in item["exercises"]))
+        for item in data["notebooks"]
+    ]
+
+
+def match_notebook(file_name: str, notebooks: list[NotebookInfo]) -> NotebookInfo | None:
+    """Return the assignment notebook a submitted file is, by its number ('Copy of 03_...')."""
+    number = notebook_number(file_name)
+    return next((notebook for notebook in notebooks if notebook.number == number), None)

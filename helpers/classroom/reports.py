@@ -1,0 +1,166 @@
+"""What grading writes: the gradebook, feedback per student, Gradescope files, written answers.
+
+- ``gradebook.csv``: one row per student and notebook: ``student``, ``notebook``, one column
+  per question (its score, or why there is none), ``total``, ``max``, ``status``, ``flags``;
+- ``feedback/<student>/<notebook>.md``: per question, the score, the hint for a wrong answer
+  and each hidden test's name and result (their inputs only with ``--reveal``);
+- ``written.csv``: the written answers, with their rubric and an empty ``score`` column for a
+  teaching assistant; ``python -m helpers.classroom merge`` folds the scores back in;
+- ``gradescope/<student>/results.json`` with ``--gradescope``: Gradescope's format.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from helpers.classroom.grade import Row
+from helpers.classroom.scoring import GRADED, TO_BE_SCORED, QuestionResult, number
+from helpers.exercises import Exercise, Key
+
+GRADEBOOK, WRITTEN = "gradebook.csv", "written.csv"
+WRITTEN_COLUMNS = ["student", "notebook", "exercise", "points", "rubric", "answer", "score"]
+_WHY = {
+    "not attempted": "The cell still holds the starter (or the placeholder None).",
+    "missing": "No cell of the notebook calls this exercise's check.",
+    "check line edited": "The line that calls check() was changed or removed, so no answer "
+    "was recorded. Keep the check line as it was released.",
+    "timeout": "The cell ran past its time limit: look for a loop that never ends.",
+    "kernel died": "The Python kernel stopped (a crash, os._exit, or too much memory) before "
+    "this answer was checked.",
+    "no answer recorded": "The cell ran, but its check never recorded an answer.",
+    "invalid notebook": "The file handed in is not a notebook that can be opened.",
+    "error": "The cell raised an error before its check ran, so no answer was recorded.",
+    TO_BE_SCORED: "A teaching assistant scores this written answer with the rubric.",
+}
+
+
+def question_columns(rows: list[Row]) -> list[str]:
+    """Return the question columns: q1, q2, ... up to the most any notebook has."""
+    names = {result.name.split(".", 1)[1] for row in rows for result in row.results}
+    return sorted(names, key=lambda name: int(name[1:]) if name[1:].isdigit() else 10**6)
+
+
+def write_gradebook(rows: list[Row], path: Path) -> None:
+    """Write the gradebook CSV."""
+    columns = ["student", "notebook", *question_columns(rows), "total", "max", "status", "flags"]
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=columns)
+        writer.writeheader()
+        for row in rows:
+            cells = {result.name.split(".", 1)[1]: result.cell for result in row.results}
+            writer.writerow(
+                {"student": row.student, "notebook": row.notebook, **cells}
+                | {"total": number(row.total), "max": number(row.max_points)}
+                | {"status": row.status, "flags": "; ".join(row.flags)}
+            )
+
+
+def _test_lines(result: QuestionResult, reveal: bool) -> list[str]:
+    lines = []
+    for test in result.tests:
+        line = f"- {test.name}: {'passed' if test.passed else 'failed'}"
+        if test.error:
+            line += f" ({test.error})"
+        if reveal and test.inputs:
+            line += f"; inputs: {test.inputs}"
+        lines.append(line)
+    return ["Hidden tests:", *lines] if lines else []
+
+
+def _question_section(result: QuestionResult, exercise: Exercise | None, reveal: bool) -> str:
+    score = number(result.score) if result.status == GRADED else "0"
+    lines = [f"## {result.name}: {score} / {number(result.points)}", ""]
+    if exercise:
+        lines += [f"> {exercise.question}", ""]
+    if result.status != GRADED:
+        reason = _WHY.get(result.status.split(":")[0], "")
+        lines += [f"Status: {result.status}. {reason}".strip(), ""]
+    elif result.score >= result.points:
+        lines += ["Correct.", ""]
+    if result.hint:
+        lines += [f"Hint: {result.hint}", ""]
+    return "\n".join(lines + _test_lines(result, reveal)).rstrip() + "\n"
+
+
+def feedback_text(row: Row, exercises: dict[str, Exercise], reveal: bool = False) -> str:
+    """Return the feedback of one student on one notebook, in Markdown."""
+    head = [
+        f"# Feedback on {row.notebook} for {row.student}",
+        "",
+        f"Score: {number(row.total)} / {number(row.max_points)} (status: {row.status})",
+    ]
+    if any(result.status == TO_BE_SCORED for result in row.results):
+        head.append("Written answers are scored separately and are not in this total yet.")
+    sections = [_question_section(r, exercises.get(r.name), reveal) for r in row.results]
+    return "\n".join(head) + "\n\n" + "\n".join(sections)
+
+
+def write_feedback(rows: list[Row], folder: Path, exercises: dict, reveal: bool) -> None:
+    """Write one feedback file per student and notebook."""
+    for row in rows:
+        path = folder / row.student / f"{Path(row.notebook).stem}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(feedback_text(row, exercises, reveal), encoding="utf-8")
+
+
+def gradescope_results(rows: list[Row], exercises: dict, reveal: bool) -> dict:
+    """Return one student's rows in Gradescope's results.json format."""
+    tests = []
+    for row in rows:
+        for result in row.results:
+            text = _question_section(result, exercises.get(result.name), reveal)
+            tests.append(
+                {
+                    "name": f"{row.notebook}: {result.name}",
+                    "score": round(result.score, 2),
+                    "max_score": result.points,
+                    "visibility": "after_published",
+                    "output": text,
+                }
+            )
+    total = round(sum(row.total for row in rows), 2)
+    return {"score": total, "visibility": "after_published", "tests": tests}
+
+
+def write_gradescope(rows: list[Row], folder: Path, exercises: dict, reveal: bool) -> None:
+    """Write gradescope/<student>/results.json for every student."""
+    for student in sorted({row.student for row in rows}):
+        mine = [row for row in rows if row.student == student]
+        path = folder / student / "results.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = gradescope_results(mine, exercises, reveal)
+        path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def write_written(rows: list[Row], path: Path, keys: dict[str, Key]) -> int:
+    """Write the written answers for a teaching assistant to score; return how many."""
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=WRITTEN_COLUMNS)
+        writer.writeheader()
+        count = 0
+        for row in rows:
+            for result in row.results:
+                if result.status != TO_BE_SCORED:
+                    continue
+                rubric = keys[result.name].rubric if result.name in keys else ()
+                writer.writerow(
+                    {"student": row.student, "notebook": row.notebook, "exercise": result.name}
+                    | {"points": number(result.points), "rubric": "\n".join(rubric)}
+                    | {"answer": result.answer, "score": ""}
+                )
+                count += 1
+    return count
+
+
+def write_reports(
+    rows: list[Row], out: Path, exercises: dict, keys: dict, reveal: bool, gradescope: bool
+) -> None:
+    """Write the gradebook, the feedback files, written.csv and, on request, Gradescope's."""
+    out.mkdir(parents=True, exist_ok=True)
+    write_gradebook(rows, out / GRADEBOOK)
+    write_feedback(rows, out / "feedback", exercises, reveal)
+    write_written(rows, out / WRITTEN, keys)
+    if gradescope:
+        write_gradescope(rows, out / "gradescope", exercises, reveal)

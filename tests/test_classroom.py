@@ -1,0 +1,244 @@
+"""The classroom cycle end to end: release the course, grade a fixture class, read the reports.
+
+One assessed release and one grading run of the fixture class (tests/fixtures/classroom),
+shared by the whole module: ten students' notebook 03, the course's seven solution notebooks
+and the seven untouched ones, in parallel kernels, offline, in smoke mode.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers import course
+from helpers.classroom import grade as grading
+from helpers.classroom import reports
+from helpers.classroom.notebooks import find_exercise, read_notebook, source, write_notebook
+from helpers.classroom.release import ReleaseConfig, ReleaseError, audit, release
+from helpers.exercises.capture import load_key
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "classroom"))
+from fixture_class import build_class, solution_notebook  # noqa: E402
+
+REPO = "https://github.com/teacher/course-2025"
+COURSE_NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+N03 = "03_self_attention_math.ipynb"
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory, monkeypatch_module):
+    """An assessed release: (student tree, hidden location, report)."""
+    folder = tmp_path_factory.mktemp("release")
+    config = ReleaseConfig(out=folder / "student", hidden=folder / "hidden", repo=REPO)
+    return config.out, config.hidden, release(config)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    """A monkeypatch for the whole module (release points course.py at a fork, then undoes)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(course, "REPOSITORY_URL", course.REPOSITORY_URL)
+        patch.setattr(course, "BRANCH", course.BRANCH)
+        yield patch
+
+
+@pytest.fixture(scope="module")
+def graded(released, tmp_path_factory):
+    """The fixture class graded: (gradebook rows as dicts, rows, output folder, seconds)."""
+    student, hidden, _report = released
+    folder = tmp_path_factory.mktemp("class")
+    build_class(student / "notebooks", hidden, folder / "submissions")
+    config = grading.GradeConfig(
+        folder / "submissions", folder / "out", hidden, cell_timeout=5, notebook_timeout=180
+    )
+    started = time.perf_counter()
+    rows = grading.grade(config)
+    seconds = time.perf_counter() - started
+    notebooks = grading.assignment(config)
+    exercises = grading.exercises_by_name(notebooks)
+    keys = grading.keys_by_name(notebooks, hidden)
+    reports.write_reports(rows, config.out, exercises, keys, reveal=False, gradescope=True)
+    with open(config.out / reports.GRADEBOOK, newline="", encoding="utf-8") as file:
+        table = {(line["student"], line["notebook"]): line for line in csv.DictReader(file)}
+    print(f"\nGraded {len(rows)} notebooks in {seconds:.1f} s on {os.cpu_count()} cores")
+    return table, rows, config.out, seconds
+
+
+# --- the release ---------------------------------------------------------------------------
+
+
+def text_files(tree: Path) -> list[Path]:
+    return [path for path in tree.rglob("*") if path.is_file() and path.suffix != ".csv"]
+
+
+def test_the_release_tree_holds_no_solution_and_no_hidden_test(released):
+    student, hidden, report = released
+    assert audit(student, report.notebooks, hidden) == []
+    assert not (student / "helpers" / "exercises" / "answers").exists()
+    assert not (student / "tests").exists() and not list(student.rglob("*.pyc"))
+    texts = "\n".join(path.read_text(errors="replace") for path in text_files(student))
+    exercises = [exercise for info in report.notebooks for exercise in info.exercises]
+    assert len(exercises) == 28
+    for exercise in exercises:
+        key = load_key(exercise.name, str(hidden))
+        assert key.solution_text not in texts, exercise.name
+        assert json.dumps(key.solution_cell)[1:-1] not in texts, exercise.name
+        assert json.dumps(key.solution_text.splitlines()[0])[1:-1] not in texts, exercise.name
+    assert (hidden / "answers" / "nb03.py").is_file() and (hidden / "manifest.json").is_file()
+    assert '"helpers.exercises.answers", ' not in (student / "pyproject.toml").read_text()
+
+
+def test_the_release_resets_exercises_strips_outputs_and_points_at_the_repo(released):
+    student, _hidden, report = released
+    for info in report.notebooks:
+        notebook = read_notebook(student / "notebooks" / info.file)
+        assert "teacher/course-2025/blob/main/notebooks" in source(notebook["cells"][0])
+        for cell in notebook["cells"]:
+            assert cell.get("outputs", []) == [] and cell.get("execution_count") is None
+        for exercise in info.exercises:
+            match = find_exercise(notebook, exercise.name, exercise.check_line)
+            assert source(notebook["cells"][match.index]) == exercise.starter
+    assert f'REPOSITORY_URL = "{REPO}"' in (student / "helpers" / "course.py").read_text()
+
+
+def test_the_students_package_checks_the_form_only(released):
+    student, _hidden, _report = released
+    script = (
+        "import torch\n"
+        "from helpers.exercises import nb03\n"
+        "print(nb03.q1.check(torch.tril(torch.ones(5, 5, dtype=torch.bool))).status)\n"
+        "print(nb03.q1.check(torch.ones(4, 4)).status)\n"
+        "print(nb03.q1.solution())\n"
+        "import importlib.util\n"
+        "print(importlib.util.find_spec('helpers.exercises.answers'))\n"
+    )
+    env = dict(os.environ, PYTHONPATH=str(student), OMP_NUM_THREADS="1")
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=student, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    recorded, wrong, solution, spec = result.stdout.strip().splitlines()
+    assert (recorded, wrong, spec) == ("recorded", "wrong", "None")
+    assert solution.startswith("The solution to nb03.q1 is released after the deadline")
+
+
+def test_a_release_of_solved_notebooks_gives_students_the_starters(tmp_path, monkeypatch_module):
+    """An instructor's edited copies may hold answers: the release resets every exercise."""
+    for path in COURSE_NOTEBOOKS:
+        solved = solution_notebook(path, ROOT / "helpers" / "exercises")
+        solved["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
+        write_notebook(solved, tmp_path / "solved" / path.name)
+    config = ReleaseConfig(tmp_path / "student", tmp_path / "hidden", notebooks=tmp_path / "solved")
+    report = release(config)  # raises ReleaseError if a solution were left in the tree
+    assert sum(len(info.exercises) for info in report.notebooks) == 28 and not report.missing
+
+
+def test_a_release_refuses_to_put_the_hidden_tests_in_the_student_tree(tmp_path):
+    config = ReleaseConfig(out=tmp_path / "student", hidden=tmp_path / "student" / "hidden")
+    with pytest.raises(ReleaseError, match="inside the student tree"):
+        release(config)
+    with pytest.raises(ReleaseError, match="needs --hidden"):
+        release(ReleaseConfig(out=tmp_path / "elsewhere"))
+    assert not (tmp_path / "student").exists() and not (tmp_path / "elsewhere").exists()
+
+
+def test_a_practice_release_keeps_the_keys(tmp_path, monkeypatch_module):
+    release(ReleaseConfig(out=tmp_path / "student", assessed=False))
+    assert (tmp_path / "student" / "helpers" / "exercises" / "answers" / "nb03.py").is_file()
+    info = (tmp_path / "student" / "helpers" / "exercises" / "release_info.py").read_text()
+    assert 'MODE = "practice"' in info
+    with pytest.raises(ReleaseError, match="not empty"):  # a second release needs --force
+        release(ReleaseConfig(out=tmp_path / "student", assessed=False))
+
+
+# --- grading the fixture class -------------------------------------------------------------
+
+# What each student deserves on notebook 03 (points: q1 1, q2 1, q3 2, q4 1).
+EXPECTED = {
+    "ada_correct": ("1", "1", "2", "1", "5", "graded"),
+    "ben_half": ("1", "0.5", "1", "0", "2.5", "graded"),
+    "cleo_crash": (
+        "1",
+        "error: TypeError: unsupported operand type(s) for @: 'Tensor' and 'str'",
+        "2",
+        "1",
+        "4",
+        "errors",
+    ),
+    "dan_loop": ("1", "timeout", "2", "1", "4", "timeout"),
+    "eve_dies": ("1", "kernel died", "kernel died", "kernel died", "1", "kernel died"),
+    "finn_edited": ("1", "check line edited", "2", "1", "4", "graded"),
+    "gus_reuses_answer": ("1", "1", "2", "1", "5", "graded"),
+    "hana_not_a_notebook": ("invalid notebook",) * 4 + ("0", "invalid notebook"),
+    "ivan_untouched": ("not attempted",) * 4 + ("0", "graded"),
+    "jo_missing": ("1", "not attempted", "not attempted", "missing", "1", "graded"),
+    "zoe_solutions": ("1", "1", "2", "1", "5", "graded"),
+}
+FLAGS = {
+    "ada_correct": "same code as gus_reuses_answer: nb03.q3",
+    "finn_edited": "check line edited: nb03.q2, nb03.q4",
+    "gus_reuses_answer": "solution text in outputs: nb03.q1; same code as ada_correct: nb03.q3",
+}
+
+
+def test_every_student_gets_what_they_deserve_on_notebook_03(graded):
+    table, _rows, _out, _seconds = graded
+    for student, expected in EXPECTED.items():
+        row = table[(student, N03)]
+        got = tuple(row[column] for column in ("q1", "q2", "q3", "q4", "total"))
+        assert got + (row["status"].split(":")[0],) == expected, student
+        assert row["max"] == "5" and row["flags"] == FLAGS.get(student, ""), student
+
+
+def test_the_solution_notebooks_score_full_marks_and_the_release_zero(graded):
+    table, _rows, _out, _seconds = graded
+    for path in COURSE_NOTEBOOKS:
+        solved, untouched = (
+            table[("zoe_solutions", path.name)],
+            table[("ivan_untouched", path.name)],
+        )
+        assert solved["total"] == solved["max"] and solved["status"] == "graded", path.name
+        assert untouched["total"] == "0", path.name
+        questions = [name for name in untouched if name.startswith("q") and untouched[name]]
+        assert len(questions) >= 4
+        assert all(untouched[name] == "not attempted" for name in questions), path.name
+    assert len(table) == len(EXPECTED) + 2 * (len(COURSE_NOTEBOOKS) - 1)
+
+
+def test_a_feedback_file_gives_hints_and_hidden_test_names_but_not_their_inputs(graded):
+    _table, _rows, out, _seconds = graded
+    text = (out / "feedback" / "ben_half" / "03_self_attention_math.md").read_text()
+    assert "Score: 2.5 / 5" in text and "## nb03.q3: 1 / 2" in text
+    assert "you forgot to divide the scores by sqrt(d_k)" in text and "50% of the points" in text
+    assert "- one token: passed" in text and "- head size 1: failed" in text
+    assert "inputs:" not in text and "shape (2, 3, 4)" not in text
+
+
+def test_reveal_shows_the_hidden_inputs(graded):
+    _table, rows, _out, _seconds = graded
+    row = next(row for row in rows if row.student == "ben_half")
+    text = reports.feedback_text(row, {}, reveal=True)
+    assert "- head size 1: failed; inputs: a tensor of shape (2, 3, 4), 4" in text
+
+
+def test_gradescope_results_follow_its_format(graded):
+    _table, _rows, out, _seconds = graded
+    data = json.loads((out / "gradescope" / "ben_half" / "results.json").read_text())
+    assert data["score"] == 2.5
+    tests = {test["name"]: test for test in data["tests"]}
+    q3 = tests[f"{N03}: nb03.q3"]
+    assert (q3["score"], q3["max_score"], q3["visibility"]) == (1.0, 2.0, "after_published")
+
+
+def test_grading_the_class_does_not_wait_on_hung_notebooks(graded):
+    """A benchmark, not a timed test: the time is printed (run pytest -s to see it)."""
+    _table, _rows, _out, seconds = graded
+    assert seconds < 600  # only a hang (a notebook not stopped at its limit) would pass this

@@ -1,0 +1,241 @@
+"""The classroom's parts, one at a time, without kernels: fast."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from helpers.classroom import cli
+from helpers.classroom.cells import cell_names, plan_code
+from helpers.classroom.grade import GradeConfig, Row
+from helpers.classroom.manifest import ExerciseInfo, course_map, match_notebook
+from helpers.classroom.merge import MergeError, merge
+from helpers.classroom.notebooks import find_exercise, notebook_number, source
+from helpers.classroom.pool import run_job
+from helpers.classroom.reports import write_gradebook, write_written
+from helpers.classroom.runner import Job
+from helpers.classroom.scoring import TO_BE_SCORED, QuestionResult, grade_record
+from helpers.exercises import Case, Credit, Exercise, Key, capture, is_close
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# --- the three kinds of exercise -----------------------------------------------------------
+
+VALUE = Exercise(
+    name="demo.q1",
+    question="What is 3 squared?",
+    hints=("multiply the number by itself.",),
+    starter="answer = None  # your code here\ndemo.q1.check(answer)",
+    key=Key(
+        is_correct=is_close(9.0),
+        diagnose=lambda answer: Credit("that is 3 doubled.", 0.25) if answer == 6 else None,
+        solution_text="answer = 3 * 3",
+        solution_cell="answer = 3 * 3\ndemo.q1.check(answer)",
+    ),
+)
+FUNCTION = Exercise(
+    name="demo.q2",
+    kind="function",
+    points=2,
+    question="Write double(x).",
+    hints=("return x twice.", "x + x, or 2 * x."),
+    starter="def double(x):\n    return None\n\n\ndemo.q2.check(double)",
+    key=Key(
+        cases=(Case("one", (1,), 2), Case("zero", (0,), 0), Case("negative", (-3,), -6)),
+        solution_text="def answer(x):\n    return 2 * x",
+        solution_cell="def double(x):\n    return 2 * x\n\n\ndemo.q2.check(double)",
+    ),
+)
+WRITTEN = Exercise(
+    name="demo.q3",
+    kind="written",
+    points=3,
+    question="Why do we divide the scores by sqrt(d_k)?",
+    hints=("look at the variance of a dot product.",),
+    starter="answer = None  # your explanation, as text\ndemo.q3.check(answer)",
+    min_words=5,
+    key=Key(
+        rubric=("1: the variance grows with d_k", "2: the softmax saturates otherwise"),
+        solution_text="Dot products of d_k random numbers have variance d_k ...",
+        solution_cell='answer = "The variance grows with d_k."\ndemo.q3.check(answer)',
+    ),
+)
+
+
+def test_a_function_answer_is_checked_on_every_case():
+    assert FUNCTION.check(lambda x: 2 * x)
+    result = FUNCTION.check(lambda x: x + 1)
+    assert not result and "passes 1 of 3 test cases" in result.message
+    assert "raised ZeroDivisionError" in FUNCTION.check(lambda x: 1 / x).message
+
+
+def test_hints_come_one_step_at_a_time():
+    assert "Hint 1 of 2" in repr(FUNCTION.hint()) and "x + x" in repr(FUNCTION.hint())
+
+
+def test_a_written_answer_is_recorded_not_judged():
+    assert WRITTEN.check("Because the variance grows with d_k.").status == "recorded"
+    assert "at least 5" in WRITTEN.check("Variance.").message
+    assert "as text" in WRITTEN.check(42).message
+
+
+def test_checks_record_each_answer_when_grading(tmp_path, monkeypatch):
+    monkeypatch.setenv(capture.GRADING_DIR, str(tmp_path))
+    answer = 9
+    VALUE.check(answer)
+    answer = torch.tensor([1.0, 2.0])  # reused: the first record keeps 9
+    VALUE.check(answer)
+    FUNCTION.check(lambda x: x + 2)
+    WRITTEN.check(None)
+    lines = [json.loads(line) for line in (tmp_path / capture.RECORDS).read_text().splitlines()]
+    assert [line["answer"] for line in lines[:2]] == [9, [1.0, 2.0]]
+    assert [case["passed"] for case in lines[2]["cases"]] == [False, False, False]
+    assert "lambda x: x + 2" in lines[2]["source"] and lines[3]["answer"] is None
+
+
+def info(exercise: Exercise) -> ExerciseInfo:
+    return ExerciseInfo(exercise.name, exercise.kind, exercise.points, exercise.starter)
+
+
+def test_scores_use_points_partial_credit_and_the_share_of_cases():
+    assert grade_record(info(VALUE), VALUE, VALUE.key, {"answer": 9}).score == 1
+    mistake = grade_record(info(VALUE), VALUE, VALUE.key, {"answer": 6})
+    assert mistake.score == 0.25 and "3 doubled" in mistake.hint
+    cases = [{"name": n, "passed": p, "error": ""} for n, p in (("a", 1), ("b", 0), ("c", 1))]
+    function = grade_record(info(FUNCTION), FUNCTION, FUNCTION.key, {"answer": "f", "cases": cases})
+    assert round(function.score, 2) == 1.33 and function.cell == "1.33"
+    written = grade_record(info(WRITTEN), WRITTEN, WRITTEN.key, {"answer": "Because ..."})
+    assert written.status == TO_BE_SCORED and written.score == 0
+
+
+def test_written_answers_go_to_a_teaching_assistant_and_back(tmp_path):
+    results = [
+        QuestionResult("nb07.q1", 1, "graded", 1.0),
+        QuestionResult("nb07.q2", 3, TO_BE_SCORED, answer="Because the variance grows."),
+    ]
+    rows = [Row("ada", "07_demo.ipynb", results, "graded")]
+    write_gradebook(rows, tmp_path / "gradebook.csv")
+    assert write_written(rows, tmp_path / "written.csv", {"nb07.q2": WRITTEN.key}) == 1
+    with open(tmp_path / "written.csv", newline="") as file:
+        entries = list(csv.DictReader(file))
+    assert "softmax saturates" in entries[0]["rubric"]
+    entries[0]["score"] = "2.5"
+    with open(tmp_path / "written.csv", "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(entries[0]))
+        writer.writeheader()
+        writer.writerows(entries)
+    assert merge(tmp_path / "gradebook.csv", tmp_path / "written.csv") == 1
+    with open(tmp_path / "gradebook.csv", newline="") as file:
+        row = next(csv.DictReader(file))
+    assert (row["q2"], row["total"]) == ("2.5", "3.5")
+    entries[0]["score"] = "4"
+    with open(tmp_path / "written.csv", "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(entries[0]))
+        writer.writeheader()
+        writer.writerows(entries)
+    with pytest.raises(MergeError, match="outside 0 to 3"):
+        merge(tmp_path / "gradebook.csv", tmp_path / "written.csv")
+
+
+# --- finding exercises, choosing cells ------------------------------------------------------
+
+
+def notebook_of(*sources: str) -> dict:
+    return {
+        "cells": [
+            {"cell_type": "code", "source": text, "id": f"c{i}"} for i, text in enumerate(sources)
+        ]
+    }
+
+
+def test_the_check_line_is_found_compared_and_missed():
+    line = "nb03.q1.check(answer)"
+    assert (
+        find_exercise(
+            notebook_of("answer = 1\nnb03.q1.check(answer)  # done"), "nb03.q1", line
+        ).state
+        == "ok"
+    )
+    assert find_exercise(notebook_of("nb03.q1.check(0.5)"), "nb03.q1", line).state == "edited"
+    assert find_exercise(notebook_of("answer = 1"), "nb03.q1", line, "c0").state == "deleted"
+    assert find_exercise(notebook_of("x = 1"), "nb03.q1", line, "zz").state == "missing"
+    assert find_exercise(notebook_of("nb03.q10.check(a)"), "nb03.q1", line).state == "missing"
+
+
+def test_file_names_match_notebooks_as_colab_renames_them():
+    notebooks = course_map(ROOT / "notebooks")
+    assert [n.number for n in notebooks] == [f"{number:02d}" for number in range(7)]
+    assert match_notebook("Copy of 03_self_attention_math (1).ipynb", notebooks).number == "03"
+    assert notebook_number("notes.txt") is None
+
+
+def test_grading_runs_what_the_exercise_cells_use_and_no_more():
+    sources = {
+        0: 'import os\nSMOKE = os.environ.get("COURSE_SMOKE", "0") == "1"',
+        1: "import math\nimport matplotlib.pyplot as plt\nimport torch\nfrom helpers.exercises import nb03\nset_seed(0)",
+        2: "weights = torch.ones(3)\nplt.plot(weights)\nprint(weights)",
+        3: "unused = torch.zeros(2)",
+        4: "weights[0] = 2.0",
+        5: "def f(x, n):\n    return x * n + math.pi\n\n\nnb03.q3.check(f)",
+        6: "answer = weights.sum()\nnb03.q1.check(answer)",
+    }
+    code = plan_code(sources, {0, 5, 6})
+    assert sorted(code) == [0, 1, 2, 4, 5, 6]
+    assert code[1] == "import math\nimport torch\nfrom helpers.exercises import nb03"
+    assert code[2] == "weights = torch.ones(3)" and code[5] == sources[5]
+
+
+def test_names_inside_functions_are_not_taken_from_earlier_cells():
+    names = cell_names("def f(hidden_states, n):\n    return hidden_states.view(n) + torch.e")
+    assert names.uses == {"torch"} and names.binds == {"f"}
+    assert cell_names("%pip install x\nanswer = len(splits)").uses == {"splits"}
+
+
+# --- the notebooks and the command ----------------------------------------------------------
+
+
+def test_every_course_exercise_cell_is_its_starter():
+    for info_ in course_map(ROOT / "notebooks"):
+        notebook = json.loads((ROOT / "notebooks" / info_.file).read_text(encoding="utf-8"))
+        assert len(info_.exercises) >= 4
+        for exercise in info_.exercises:
+            match = find_exercise(notebook, exercise.name, exercise.check_line)
+            assert match.state == "ok"
+            assert source(notebook["cells"][match.index]) == exercise.starter, exercise.name
+        assert "your_progress(nb" in source(notebook["cells"][-1])
+
+
+@pytest.mark.parametrize("command", [[], ["release"], ["grade"], ["merge"], ["audit"]])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main([*command, "--help"])
+    assert stop.value.code == 0 and "usage: python -m helpers.classroom" in capsys.readouterr().out
+
+
+def test_paths_given_to_kernels_are_absolute():
+    config = GradeConfig(Path("submissions"), Path("grades"), Path("hidden"))
+    assert config.submissions.is_absolute() and config.out.is_absolute()
+    assert config.hidden.is_absolute()
+
+
+def test_a_notebook_past_its_time_limit_stops_and_says_so(tmp_path):
+    """A loop outside the exercise cells is stopped by the notebook's limit, kernel and all."""
+    notebook = {
+        "cells": [
+            {"cell_type": "code", "source": s, "metadata": {}, "outputs": [], "id": f"c{i}"}
+            | {"execution_count": None}
+            for i, s in enumerate(["x = 1", "while True:\n    pass", "print(x)"])
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (tmp_path / "n.ipynb").write_text(json.dumps(notebook))
+    job = Job(str(tmp_path / "n.ipynb"), str(tmp_path), [0, 1, 2], [2], notebook_timeout=8)
+    outcome = run_job(job)
+    assert outcome.stopped == "timeout" and outcome.cells[0]["status"] == "ok"
+    assert outcome.cells[1]["status"] == "timeout" and 2 not in outcome.cells
