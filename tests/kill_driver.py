@@ -34,9 +34,8 @@ os.environ.setdefault("COURSE_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 STARTED = time.perf_counter()
-import torch  # noqa: E402
 from safetensors.torch import save_file  # noqa: E402
-from transformers import BertConfig, BertForSequenceClassification  # noqa: E402
+from tiny_bert import tiny_model  # noqa: E402
 
 import helpers.checkpoints  # noqa: E402
 from helpers.data import SentimentDataset, load_dataset_splits  # noqa: E402
@@ -57,23 +56,6 @@ CONFIG = dict(
 )
 TRAIN_EXAMPLES, VALIDATION_EXAMPLES, MAX_LENGTH = 64, 64, 48
 JOB_SECONDS = 300
-
-
-def tiny_model(tokenizer) -> BertForSequenceClassification:
-    """The tiny random BERT of tests/conftest.py, with the same initial weights every time."""
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-        num_labels=2,
-        id2label={0: "negative", 1: "positive"},
-        label2id={"negative": 0, "positive": 1},
-    )
-    return BertForSequenceClassification(config)
 
 
 class Tripwire:
