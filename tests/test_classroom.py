@@ -136,7 +136,9 @@ def test_a_release_of_solved_notebooks_gives_students_the_starters(tmp_path, mon
         solved = solution_notebook(path, ROOT / "helpers" / "exercises")
         solved["cells"][0]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "x"}]
         write_notebook(solved, tmp_path / "solved" / path.name)
-    config = ReleaseConfig(tmp_path / "student", tmp_path / "hidden", notebooks=tmp_path / "solved")
+    config = ReleaseConfig(
+        tmp_path / "student", tmp_path / "hidden", repo=REPO, notebooks=tmp_path / "solved"
+    )
     report = release(config)  # raises ReleaseError if a solution were left in the tree
     assert sum(len(info.exercises) for info in report.notebooks) == 28 and not report.missing
 

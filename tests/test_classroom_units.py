@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
 import torch
 
+from helpers import course
 from helpers.classroom import cli
+from helpers.classroom import release as release_module
 from helpers.classroom.cells import cell_names, plan_code
-from helpers.classroom.grade import GradeConfig, Row
+from helpers.classroom.grade import GradeConfig, Row, discover, kernel_env, write_unmatched
 from helpers.classroom.manifest import ExerciseInfo, course_map, match_notebook
 from helpers.classroom.merge import MergeError, merge
 from helpers.classroom.notebooks import find_exercise, notebook_number, source
@@ -239,3 +242,102 @@ def test_a_notebook_past_its_time_limit_stops_and_says_so(tmp_path):
     outcome = run_job(job)
     assert outcome.stopped == "timeout" and outcome.cells[0]["status"] == "ok"
     assert outcome.cells[1]["status"] == "timeout" and 2 not in outcome.cells
+
+
+# --- the release: safe places, the students' repository, nothing left behind --------------
+
+STUDENTS_REPO = "https://github.com/teacher/course-students"
+
+
+def test_an_assessed_release_needs_the_students_repository(tmp_path):
+    config = release_module.ReleaseConfig(out=tmp_path / "student", hidden=tmp_path / "hidden")
+    with pytest.raises(release_module.ReleaseError, match="needs --repo"):
+        release_module.release(config)
+    assert not (tmp_path / "student").exists()
+    assert cli.main(["release", "--out", str(tmp_path / "s"), "--hidden", str(tmp_path / "h")]) == 2
+
+
+def test_a_release_refuses_notebooks_that_install_the_course_itself(tmp_path):
+    config = release_module.ReleaseConfig(
+        out=tmp_path / "student", hidden=tmp_path / "hidden", repo=course.REPOSITORY_URL
+    )
+    with pytest.raises(release_module.ReleaseError, match="still install from"):
+        release_module.release(config)
+    assert sorted(path.name for path in tmp_path.iterdir()) == []  # nor a half-built tree
+
+
+def test_a_failed_audit_leaves_the_earlier_release_as_it_was(tmp_path, monkeypatch):
+    out = tmp_path / "student"
+    (out / ".git").mkdir(parents=True)
+    (out / release_module.MARKER).write_text("{}\n")
+    (out / "README.md").write_text("the earlier release\n")
+    monkeypatch.setattr(release_module, "audit", lambda *args: ["notebooks/x.ipynb: a leak"])
+    config = release_module.ReleaseConfig(
+        out=out, hidden=tmp_path / "hidden", repo=STUDENTS_REPO, force=True
+    )
+    with pytest.raises(release_module.ReleaseError, match="gives answers away"):
+        release_module.release(config)
+    assert sorted(path.name for path in out.iterdir()) == [
+        ".course-release.json",
+        ".git",
+        "README.md",
+    ]
+    assert (out / "README.md").read_text() == "the earlier release\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["hidden", "student"]
+    monkeypatch.undo()
+    release_module.release(config)  # a clean audit: the new tree replaces the old, .git kept
+    assert (out / ".git").is_dir() and (
+        out / "notebooks" / "03_self_attention_math.ipynb"
+    ).is_file()
+    assert "teacher/course-students" in (out / "helpers" / "course.py").read_text()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["hidden", "student"]
+
+
+def test_grading_kernels_get_no_secrets_from_the_graders_environment(tmp_path, monkeypatch):
+    for name, value in {
+        "GITHUB_TOKEN": "ghp_secret",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "HF_TOKEN": "hf_secret",
+        "SSH_AUTH_SOCK": "/tmp/agent",
+        "LC_ALL": "C.UTF-8",
+        "PYTHONPATH": "/opt/lib",
+        "COURSE_HIDDEN_DIR": "/somewhere/else",
+    }.items():
+        monkeypatch.setenv(name, value)
+    env = kernel_env(tmp_path, tmp_path / "hidden")
+    assert not {"GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "HF_TOKEN", "SSH_AUTH_SOCK"} & set(env)
+    assert env["PATH"] == os.environ["PATH"] and env["LC_ALL"] == "C.UTF-8"
+    assert env["PYTHONPATH"] == "/opt/lib" and env["HF_HUB_OFFLINE"] == "1"
+    assert env["COURSE_SMOKE"] == "1" and env["COURSE_GRADING_DIR"] == str(tmp_path)
+    assert env["COURSE_HIDDEN_DIR"] == str((tmp_path / "hidden").resolve())
+
+
+def test_learning_platform_file_names_match_their_notebook(tmp_path):
+    notebooks = course_map(ROOT / "notebooks")
+    for name in (
+        "lovelaceada_12345_6789012_03_self_attention_math.ipynb",  # Canvas
+        "lovelaceada_LATE_12345_6789012_03_self_attention_math-1.ipynb",
+        "Ada Lovelace_1234567_assignsubmission_file_03_self_attention_math.ipynb",  # Moodle
+        "Copy of 03_self_attention_math (1).ipynb",  # Colab
+        "12345_03_my_answers.ipynb",  # no course name: its number
+    ):
+        assert match_notebook(name, notebooks).number == "03", name
+    assert match_notebook("lovelaceada_12345_6789012_notes.ipynb", notebooks) is None
+    ada = tmp_path / "ada"
+    ada.mkdir()
+    for name in ("lovelaceada_12345_6789012_03_self_attention_math.ipynb", "notes.ipynb", "a.pdf"):
+        (ada / name).write_text("{}")
+    (ada / "03_self_attention_math.ipynb").write_text("{}")
+    (tmp_path / "stray.ipynb").write_text("{}")
+    unmatched = []
+    found = discover(tmp_path, notebooks, unmatched)
+    assert [(s.student, s.path.name) for s in found] == [("ada", "03_self_attention_math.ipynb")]
+    assert sorted((u.student, u.file) for u in unmatched) == [
+        ("", "stray.ipynb"),
+        ("ada", "a.pdf"),
+        ("ada", "lovelaceada_12345_6789012_03_self_attention_math.ipynb"),
+        ("ada", "notes.ipynb"),
+    ]
+    write_unmatched(unmatched, tmp_path / "grades")
+    lines = (tmp_path / "grades" / "unmatched.csv").read_text().splitlines()
+    assert lines[0] == "student,file,reason" and len(lines) == 5

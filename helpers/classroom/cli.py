@@ -29,7 +29,10 @@ def _release_parser(commands) -> None:
     mode.add_argument("--assessed", action="store_true", default=True, help="(the default)")
     mode.add_argument("--practice", action="store_true", help="keep solutions: self-study")
     parser.add_argument("--hidden", type=Path, help="instructor-only folder for the keys")
-    parser.add_argument("--repo", help="https://github.com/OWNER/NAME students install from")
+    parser.add_argument(
+        "--repo",
+        help="https://github.com/OWNER/NAME students install from (required when assessed)",
+    )
     parser.add_argument("--branch", default="main", help="its branch (default: main)")
     parser.add_argument("--notebooks", type=Path, help="edited notebooks to release instead")
     parser.add_argument(

@@ -10,6 +10,7 @@ exercise needs the notebook's earlier results.
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
@@ -125,33 +126,133 @@ def assignment(config: GradeConfig) -> list[NotebookInfo]:
     return course_map(config.notebooks)
 
 
+UNMATCHED = "unmatched.csv"
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    """A submitted file that is not graded, and why."""
+
+    student: str
+    file: str  # its path under the student's folder
+    reason: str
+
+
 def _choose(paths: list[Path], info: NotebookInfo) -> Path:
-    """Return the file to grade when a student handed in several copies of one notebook."""
+    """Return the file to grade when a student handed in several copies of one notebook.
+
+    A file named exactly as the course notebook wins; else the one modified last.
+    """
     exact = [path for path in paths if path.name == info.file]
-    return exact[0] if exact else max(paths, key=lambda path: path.stat().st_mtime)
+    return exact[0] if exact else max(paths, key=lambda path: (path.stat().st_mtime, path.name))
 
 
-def discover(folder: Path, notebooks: list[NotebookInfo]) -> list[Submission]:
-    """Return the submissions under `folder`: <student>/<notebook>.ipynb, by student."""
-    found = []
+def _hidden_part(path: Path, student: Path) -> bool:
+    """Return True for files no student hands in: .ipynb_checkpoints, __MACOSX, .DS_Store."""
+    return any(part.startswith((".", "__MACOSX")) for part in path.relative_to(student).parts)
+
+
+def discover(
+    folder: Path, notebooks: list[NotebookInfo], unmatched: list[Unmatched] | None = None
+) -> list[Submission]:
+    """Return the submissions under `folder`: <student>/<notebook>.ipynb, by student.
+
+    Every file that is not graded is added to `unmatched`, with the reason.
+    """
+    found, skipped = [], unmatched if unmatched is not None else []
+    skipped += [
+        Unmatched("", path.name, "not in a student's folder")
+        for path in sorted(folder.iterdir())
+        if path.is_file() and not path.name.startswith(".")
+    ]
     for student in sorted(path for path in folder.iterdir() if path.is_dir()):
         if student.name.startswith("."):
             continue
         files: dict[str, list[Path]] = {}
-        for path in sorted(student.rglob("*.ipynb")):
-            inside = path.relative_to(student).parts  # no .ipynb_checkpoints, no __MACOSX/._x
-            info = match_notebook(path.name, notebooks)
-            if info and not any(part.startswith((".", "__MACOSX")) for part in inside):
+        for path in sorted(student.rglob("*")):
+            if not path.is_file() or _hidden_part(path, student):
+                continue
+            name = str(path.relative_to(student))
+            info = match_notebook(path.name, notebooks) if path.suffix == ".ipynb" else None
+            if info:
                 files.setdefault(info.file, []).append(path)
+            else:
+                why = "names no notebook of the assignment"
+                skipped.append(
+                    Unmatched(
+                        student.name, name, why if path.suffix == ".ipynb" else "not a .ipynb file"
+                    )
+                )
         for info in notebooks:
             if info.file in files:
-                found.append(Submission(student.name, _choose(files[info.file], info), info))
+                chosen = _choose(files[info.file], info)
+                found.append(Submission(student.name, chosen, info))
+                skipped += [
+                    Unmatched(
+                        student.name,
+                        str(path.relative_to(student)),
+                        f"another copy of {info.file} is graded: {chosen.relative_to(student)}",
+                    )
+                    for path in files[info.file]
+                    if path != chosen
+                ]
     return found
 
 
+def write_unmatched(unmatched: list[Unmatched], out: Path) -> None:
+    """Write OUT/unmatched.csv: student, file, reason (only the header when none)."""
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / UNMATCHED, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["student", "file", "reason"])
+        writer.writerows([item.student, item.file, item.reason] for item in unmatched)
+
+
+# What a grading kernel inherits from the grader's environment: where programs, the user's
+# folders and the Python environment are, the locale, and caches of models and data; never
+# anything else (no tokens, no credentials). Everything in _OFFLINE is then set on top.
+_INHERITED = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "SYSTEMROOT",  # Windows: Python needs it
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
+    "PYTHONPATH",
+    "HF_HOME",
+    "HF_HUB_CACHE",
+    "HF_DATASETS_CACHE",
+    "TRANSFORMERS_CACHE",
+    "TORCH_HOME",
+    "XDG_CACHE_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_RUNTIME_DIR",
+    "JUPYTER_PATH",
+    "JUPYTER_DATA_DIR",
+    "JUPYTER_RUNTIME_DIR",
+)
+_INHERITED_PREFIXES = ("LC_", "COURSE_")
+
+
 def kernel_env(folder: Path, hidden: Path | None) -> dict[str, str]:
-    """Return the environment of a grading kernel: smoke mode, offline, recording answers."""
-    env = {name: value for name, value in os.environ.items() if not name.startswith("PYTEST")}
+    """Return the environment of a grading kernel: smoke mode, offline, recording answers.
+
+    It holds only the variables of _INHERITED (and LC_*, COURSE_*) from the grader's own
+    environment: a student's code never sees the instructor's tokens or credentials.
+    """
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name in _INHERITED or name.startswith(_INHERITED_PREFIXES)
+    }
     env |= _OFFLINE | {GRADING_DIR: str(folder)}
     env.pop(HIDDEN_DIR, None)
     if hidden:
@@ -329,9 +430,16 @@ def _name_error(submission: Submission, outcome: Outcome) -> bool:
 
 
 def grade(config: GradeConfig) -> list[Row]:
-    """Grade every submission; return the gradebook rows (reports are written separately)."""
+    """Grade every submission; return the gradebook rows (reports are written separately).
+
+    Files that are not graded are listed in OUT/unmatched.csv, and printed.
+    """
     notebooks = assignment(config)
-    submissions = discover(config.submissions, notebooks)
+    unmatched: list[Unmatched] = []
+    submissions = discover(config.submissions, notebooks, unmatched)
+    write_unmatched(unmatched, config.out)
+    for item in unmatched:
+        print(f"not graded: {item.student}/{item.file}: {item.reason}")
     for submission in submissions:
         plan(submission, config)
     outcomes = _run(submissions, config)

@@ -113,6 +113,20 @@ def read_manifest(folder: Path) -> list[NotebookInfo]:
 
 
 def match_notebook(file_name: str, notebooks: list[NotebookInfo]) -> NotebookInfo | None:
-    """Return the assignment notebook a submitted file is, by its number ('Copy of 03_...')."""
+    """Return the assignment notebook a submitted file is, or None.
+
+    The notebook whose name (e.g. ``03_self_attention_math``) appears in the file's name wins,
+    the longest such name first, then the one that appears last: "Copy of 03_... (1).ipynb"
+    (Colab), "lovelaceada_12345_6789012_03_....ipynb" (Canvas), "..._assignsubmission_file_03_
+    ....ipynb" (Moodle). A file that names none is matched by its course number alone
+    ("03_my_answers.ipynb") when that is the last two-digit number before "_" in its name.
+    """
+    named = [
+        (len(Path(info.file).stem), file_name.rfind(Path(info.file).stem), info)
+        for info in notebooks
+        if Path(info.file).stem in file_name
+    ]
+    if named:
+        return max(named, key=lambda found: found[:2])[2]
     number = notebook_number(file_name)
     return next((notebook for notebook in notebooks if notebook.number == number), None)

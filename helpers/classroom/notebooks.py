@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_NOTEBOOK_NAME = re.compile(r"(\d\d)_[A-Za-z0-9_]+")
+# Two digits, not part of a longer number, then "_" and a letter: "03_self..." in
+# "lovelaceada_12345_6789012_03_self_attention_math.ipynb" (Canvas), not "45_" of "12345_".
+_NOTEBOOK_NAME = re.compile(r"(?<![0-9])([0-9][0-9])_[A-Za-z]")
 
 
 class InvalidNotebook(ValueError):
@@ -46,9 +48,12 @@ def write_notebook(notebook: dict, path: Path) -> None:
 
 
 def notebook_number(file_name: str) -> str | None:
-    """Return the two-digit course number in a file name ('Copy of 03_x (1).ipynb' -> '03')."""
-    match = _NOTEBOOK_NAME.search(file_name)
-    return match.group(1) if match else None
+    """Return the two-digit course number in a file name ('Copy of 03_x (1).ipynb' -> '03').
+
+    The last such number wins: a learning platform puts its own numbers before the name.
+    """
+    matches = _NOTEBOOK_NAME.findall(file_name)
+    return matches[-1] if matches else None
 
 
 def code_line(line: str) -> str:

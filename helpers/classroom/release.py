@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from helpers import course, fork
@@ -95,6 +96,14 @@ def check_places(config: ReleaseConfig) -> None:
                 f"{out} is not empty; --force replaces an earlier release there, or the files "
                 "of a git clone (its .git is kept)"
             )
+    if config.assessed and not config.repo:
+        raise ReleaseError(
+            "an assessed release needs --repo https://github.com/OWNER/NAME (the students' "
+            "repository): without it the setup cells install the course's own package, answer "
+            "keys included"
+        )
+    if config.repo and not fork.GITHUB.match(config.repo.rstrip("/").removesuffix(".git")):
+        raise ReleaseError(f"--repo: expected https://github.com/OWNER/NAME, got {config.repo!r}")
 
 
 def _clear(out: Path) -> None:
@@ -189,11 +198,18 @@ def write_hidden(config: ReleaseConfig, notebooks: list[NotebookInfo]) -> None:
     )
 
 
-def release(config: ReleaseConfig) -> ReleaseReport:
-    """Write the student tree (and the hidden location); return what was released."""
-    check_places(config)
-    config.out.mkdir(parents=True, exist_ok=True)
-    _clear(config.out)
+def upstream_links(tree: Path, upstream: str) -> list[str]:
+    """Return the notebooks (and course.py) of `tree` that still name the `upstream` address."""
+    paths = [*sorted((tree / "notebooks").glob("*.ipynb")), tree / "helpers" / "course.py"]
+    return [
+        str(path.relative_to(tree))
+        for path in paths
+        if path.is_file() and upstream in path.read_text(encoding="utf-8", errors="replace")
+    ]
+
+
+def _build(config: ReleaseConfig) -> ReleaseReport:
+    """Write the student tree at `config.out` (a new, empty folder) and the hidden location."""
     copy_tree(config)
     source = config.notebooks or config.root / "notebooks"
     missing: list[str] = []
@@ -201,9 +217,17 @@ def release(config: ReleaseConfig) -> ReleaseReport:
         release_notebook(path, config.out, missing)
         for path in sorted(source.glob("[0-9][0-9]_*.ipynb"))
     ]
+    upstream = course.REPOSITORY_URL
     if config.repo:
         point_at(config.out, config.repo, config.branch)
     write_mode(config)
+    if config.assessed:
+        still = upstream_links(config.out, upstream)
+        if still:
+            raise ReleaseError(
+                f"these files still install from {upstream}, the course's own repository (answer "
+                f"keys included), not the students' --repo: {', '.join(still)}"
+            )
     if config.hidden is not None:
         config.hidden.mkdir(parents=True, exist_ok=True)
         write_hidden(config, notebooks)
@@ -215,6 +239,31 @@ def release(config: ReleaseConfig) -> ReleaseReport:
     facts = {"mode": "assessed" if config.assessed else "practice", "repo": config.repo}
     (config.out / MARKER).write_text(json.dumps(facts) + "\n", encoding="utf-8")
     return ReleaseReport(notebooks, config.hidden, missing)
+
+
+def release(config: ReleaseConfig) -> ReleaseReport:
+    """Write the student tree (and the hidden location); return what was released.
+
+    The tree is built in a temporary folder next to `config.out` and moved into place only
+    once it passed the audit: a failed release leaves `config.out` as it was.
+    """
+    check_places(config)
+    out = config.out
+    out.resolve().parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.release-", dir=out.resolve().parent))
+    staging.chmod(0o755)  # mkdtemp's folder is private; a student tree is not
+    try:
+        report = _build(replace(config, out=staging))
+        if out.exists():
+            _clear(out)  # keeps out/.git: the students' repository stays one
+            for path in staging.iterdir():
+                shutil.move(str(path), str(out / path.name))
+            staging.rmdir()
+        else:
+            staging.rename(out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return report
 
 
 def _needles(key: Key, starter: str) -> list[str]:

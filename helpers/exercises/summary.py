@@ -22,8 +22,10 @@ _WORDS = {
     "": "not run yet",
 }
 HAND_IN = (
-    "To hand in: save the notebook (Ctrl+S / Cmd+S) and upload the .ipynb file, keeping its "
-    "name; in Colab use File > Download > Download .ipynb."
+    "Before handing in: Restart & Run All, then check this list again. A ● only means the "
+    "answer's form is right; it is graded from the notebook you hand in (nothing is recorded "
+    "on your machine). To hand in: save the notebook (Ctrl+S / Cmd+S) and upload the .ipynb "
+    "file, keeping its name; in Colab use File > Download > Download .ipynb."
 )
 
 
