@@ -13,6 +13,7 @@ Modules, one idea each, from the bottom layer up (a module imports only those ab
 - progress: progress bars in terminals and notebooks, plain lines in logs (the training loop)
 - evaluation: the one scoring path, reports, plots, a classifier for new texts (notebooks 05, 06)
 - training: the training loop on accelerate (notebooks 05, 06)
+- pretraining: MLM pretraining from scratch, and what pretraining buys a classifier (tests)
 - finetune: the command `python -m helpers.finetune` (the course's main job)
 - recurrent: RNN and LSTM cells written from their equations (notebook 02)
 - attention: self-attention and a BERT encoder written from scratch (notebooks 03, 04)
