@@ -1,9 +1,8 @@
 """Masked-language-model pretraining from scratch, and what pretraining buys a classifier.
 
-Written for notebook 04 (the MLM head and loss written out, BERT's masking rule, pretraining a
+Used by notebook 04 (the MLM head and loss written out, BERT's masking rule, pretraining a
 small BERT on the course's text, filling masks) and notebook 05 (fine-tuning from pretrained
-weights against a random start, over a growing number of labelled examples; zero-shot); those
-notebook sections are still being written.
+weights against a random start, over a growing number of labelled examples; zero-shot).
 
 Checked in ``tests/test_pretraining.py`` against transformers' ``BertForMaskedLM`` and
 ``DataCollatorForLanguageModeling``. In a notebook::
@@ -142,7 +141,7 @@ def to_bert_for_masked_lm(ours: MaskedLanguageModel) -> BertForMaskedLM:
     transform.LayerNorm.load_state_dict(ours.head.layer_norm.state_dict())
     with torch.no_grad():
         theirs.cls.predictions.bias.copy_(ours.head.decoder.bias)
-        theirs.cls.predictions.decoder.bias.copy_(ours.head.decoder.bias)  # tied in v5; say so
+        theirs.cls.predictions.decoder.bias.copy_(ours.head.decoder.bias)  # same tensor in v5
     return theirs.to(next(ours.parameters()).device).train(ours.training)
 
 
@@ -258,6 +257,20 @@ def pretrain(
     return losses
 
 
+def fixed_mlm_batches(
+    token_lists: Sequence[list[int]],
+    tokenizer: PreTrainedTokenizerBase,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> list[dict[str, Tensor]]:
+    """Return the texts as masked batches, with the same masks at every call (for scoring)."""
+    generator = torch.Generator().manual_seed(seed)
+    return [
+        mlm_batch(token_lists[start : start + batch_size], tokenizer, generator)
+        for start in range(0, len(token_lists), batch_size)
+    ]
+
+
 @torch.no_grad()
 def held_out_loss(
     model: MaskedLanguageModel,
@@ -267,12 +280,10 @@ def held_out_loss(
     seed: int = 0,
 ) -> float:
     """Return the MLM loss on texts the model never trained on, with fixed masks."""
-    generator = torch.Generator().manual_seed(seed)  # the same masks at every call
     device = next(model.parameters()).device
     was_training, total, count = model.training, 0.0, 0
     model.eval()
-    for start in range(0, len(token_lists), batch_size):
-        batch = mlm_batch(token_lists[start : start + batch_size], tokenizer, generator)
+    for batch in fixed_mlm_batches(token_lists, tokenizer, batch_size, seed):
         batch = {name: tensor.to(device) for name, tensor in batch.items()}
         targets = batch["labels"] != IGNORE_INDEX  # (batch, seq)
         if targets.any():
@@ -282,11 +293,27 @@ def held_out_loss(
     return total / max(1, count)
 
 
+def frequency_baseline_loss(
+    train_lists: Sequence[list[int]],
+    held_out: Sequence[list[int]],
+    tokenizer: PreTrainedTokenizerBase,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> float:
+    """Return the held-out MLM loss of guessing each blank from word frequencies alone."""
+    ids = torch.tensor([i for token_ids in train_lists for i in token_ids])  # (tokens,)
+    ids = ids[~never_chosen(ids, tokenizer)]  # count ordinary pieces only
+    counts = torch.ones(tokenizer.vocab_size)  # add-one smoothing: no piece gets probability 0
+    counts.index_add_(0, ids, torch.ones(len(ids)))
+    log_probabilities = torch.log(counts / counts.sum())  # (vocab,): the same for every blank
+    batches = fixed_mlm_batches(held_out, tokenizer, batch_size, seed)  # held_out_loss's targets
+    targets = torch.cat([batch["labels"][batch["labels"] != IGNORE_INDEX] for batch in batches])
+    return -log_probabilities[targets].mean().item()
+
+
 @torch.no_grad()
-def fill_mask(
-    model: nn.Module, tokenizer: PreTrainedTokenizerBase, text: str, top_k: int = 5
-) -> list[tuple[str, float]]:
-    """Return the top_k (token, probability) guesses for the first [MASK] in `text`, best first."""
+def mask_probabilities(model: nn.Module, tokenizer: PreTrainedTokenizerBase, text: str) -> Tensor:
+    """Return the probability of every vocabulary piece at the first [MASK] in `text`: (vocab,)."""
     device = next(model.parameters()).device
     encoding = tokenizer(text, return_tensors="pt").to(device)
     positions = (encoding["input_ids"][0] == tokenizer.mask_token_id).nonzero()
@@ -297,8 +324,14 @@ def fill_mask(
     output = model(input_ids=encoding["input_ids"], attention_mask=encoding["attention_mask"])
     model.train(was_training)
     logits = getattr(output, "logits", output)  # ours gives a tensor, transformers an output
-    probabilities = torch.softmax(logits[0, positions[0, 0]].float(), dim=-1)  # (vocab,)
-    top = probabilities.topk(top_k)
+    return torch.softmax(logits[0, positions[0, 0]].float(), dim=-1).cpu()  # (vocab,)
+
+
+def fill_mask(
+    model: nn.Module, tokenizer: PreTrainedTokenizerBase, text: str, top_k: int = 5
+) -> list[tuple[str, float]]:
+    """Return the top_k (token, probability) guesses for the first [MASK] in `text`, best first."""
+    top = mask_probabilities(model, tokenizer, text).topk(top_k)
     tokens = tokenizer.convert_ids_to_tokens(top.indices.tolist())
     return list(zip(tokens, top.values.tolist(), strict=True))
 

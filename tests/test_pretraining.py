@@ -19,8 +19,10 @@ from helpers.pretraining import (
     epochs_for,
     fill_mask,
     finetune_and_test,
+    frequency_baseline_loss,
     from_bert_for_masked_lm,
     held_out_loss,
+    mask_probabilities,
     mask_tokens,
     mlm_batch,
     mlm_loss,
@@ -197,6 +199,25 @@ def test_a_few_pretraining_steps_lower_the_mlm_loss(tokenizer, tiny_config):
     assert len(losses) == 20 and after < before - 2.0, (before, after)
 
 
+def test_frequency_baseline_is_a_model_that_ignores_context(tokenizer, tiny_config):
+    texts = load_sample().train.texts
+    train_lists, held_out = (
+        tokenize_corpus(texts[:200], tokenizer),
+        tokenize_corpus(texts[200:240], tokenizer),
+    )
+    baseline = frequency_baseline_loss(train_lists, held_out, tokenizer)
+    assert 4 < baseline < math.log(tokenizer.vocab_size) - 2
+    model = MaskedLanguageModel(tiny_config)
+    ids = torch.tensor([i for token_ids in train_lists for i in token_ids])
+    counts = torch.ones(tokenizer.vocab_size)
+    ordinary = ids[~torch.isin(ids, torch.tensor(tokenizer.all_special_ids))]
+    counts.index_add_(0, ordinary, torch.ones(len(ordinary)))
+    with torch.no_grad():  # zero token table (hence zero decoder): the scores are the bias alone
+        model.bert.embeddings.word_embeddings.weight.zero_()
+        model.head.decoder.bias.copy_(torch.log(counts / counts.sum()))
+    assert abs(held_out_loss(model, held_out, tokenizer) - baseline) < 1e-4
+
+
 def test_fill_mask_returns_top_k_sorted_probabilities(tokenizer, tiny_config):
     torch.manual_seed(0)
     ours = MaskedLanguageModel(tiny_config)
@@ -206,6 +227,9 @@ def test_fill_mask_returns_top_k_sorted_probabilities(tokenizer, tiny_config):
     assert probabilities == sorted(probabilities, reverse=True)
     assert all(0 <= p <= 1 for p in probabilities) and sum(probabilities) <= 1 + 1e-6
     assert ours.training  # the model's mode is put back
+    everything = mask_probabilities(ours, tokenizer, "the film was [MASK] and long.")
+    assert everything.shape == (tokenizer.vocab_size,) and abs(everything.sum().item() - 1) < 1e-4
+    assert abs(everything.max().item() - probabilities[0]) < 1e-6
     same = fill_mask(to_bert_for_masked_lm(ours), tokenizer, "the film was [MASK] and long.", 7)
     assert [token for token, _ in same] == [token for token, _ in guesses]
     with pytest.raises(ValueError, match="no \\[MASK\\]"):

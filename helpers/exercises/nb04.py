@@ -1,11 +1,14 @@
-"""Exercises for notebook 04, inside BERT: tokens, segments, parameters and masking.
+"""Exercises for notebook 04, inside BERT: tokens, segments, WordPiece, masking, pretraining.
 
 Used by notebooks/04_inside_bert.ipynb. The keys are in answers/nb04.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+import torch
 
 from helpers.exercises import Exercise, as_float, number_form
 
@@ -30,8 +33,10 @@ q1 = Exercise(
         "special tokens included? Guess first, then count with the tokenizer."
     ),
     hints=(
-        "len(tokenizer(nb04.Q1_SENTENCE)['input_ids']) counts them; "
-        "tokenizer.convert_ids_to_tokens(...) shows you which pieces they are.",
+        "Guess first: which of these words are rare enough to be cut into pieces, and what does "
+        "the tokenizer add around every text? Then let `tokenizer` tell you.",
+        "The tokenizer's output holds one id per piece, special tokens included; "
+        "tokenizer.convert_ids_to_tokens shows which words were cut and where.",
     ),
     starter="print(nb04.Q1_SENTENCE)\nanswer = None  # your number here\nnb04.q1.check(answer)",
     diagnose=_diagnose_token_count,
@@ -53,6 +58,8 @@ def _segments_form(answer: Any) -> str | None:
     values = _as_int_list(answer)
     if len(values) != len(Q2_TOKENS):
         return f"give one id per token: {len(Q2_TOKENS)} numbers."
+    if set(values) - {0, 1}:
+        return "a pair has two segments: every id is 0 or 1."
     return None
 
 
@@ -63,8 +70,10 @@ q2 = Exercise(
         "([CLS] where is it ? [SEP] under the bed . [SEP]), write the token_type_ids as a list."
     ),
     hints=(
-        "Segment 0 runs from [CLS] to the first [SEP] included; segment 1 covers the second "
-        "sentence and its closing [SEP].",
+        "One id per token says which of the two texts the token belongs to. Where does the "
+        "first text end?",
+        "Section 2 printed the ids of another pair under its tokens: look at which segment each "
+        "[SEP] got there.",
     ),
     starter=(
         "print(nb04.Q2_TOKENS)\n"
@@ -74,36 +83,118 @@ q2 = Exercise(
     diagnose=_segments_form,
 )
 
-# --- q3: parameters of one encoder layer of bert-base -----------------------------------
+# --- q3: WordPiece, written by hand -----------------------------------------------------
+
+
+def _wordpiece_form(answer: Callable[[str, set[str]], list[str]]) -> str | None:
+    result = answer("plays", {"play", "##s"})
+    if result is None:
+        return "your function returns None: write its body (and return the list of pieces)."
+    if not isinstance(result, list) or not all(isinstance(piece, str) for piece in result):
+        return "return a list of strings, one per piece, e.g. ['play', '##s']."
+    return None
+
 
 q3 = Exercise(
     name="nb04.q3",
+    kind="function",
+    points=2,
     question=(
-        "How many parameters does one encoder layer of bert-base hold (hidden size 768, "
-        "feed-forward size 3072)? Count attention, feed-forward and both LayerNorms."
+        "Write wordpiece(word, vocabulary) that cuts one lower-case word into pieces as BERT's "
+        "tokenizer does: the longest start of the word that is in `vocabulary` (a set of "
+        "strings), then, again and again, the longest start of what is left, written with a "
+        "'##' prefix, that is in `vocabulary`. When no piece matches at some point, the whole "
+        "word becomes ['[UNK]']. Pass the function itself."
     ),
     hints=(
-        "Attention: four Linear(768, 768). Feed-forward: Linear(768, 3072) and "
-        "Linear(3072, 768). A Linear(n, m) has n*m + m parameters; a LayerNorm(768) has 2*768.",
+        "Keep a position `start` in the word. At each step try the longest candidate "
+        "word[start:end] first and shorten it one letter at a time until it is in the vocabulary "
+        "(remember the '##' on every piece but the first).",
+        "If even a one-letter candidate is missing, stop and return ['[UNK]'] for the whole word, "
+        "not only for the missing part. Try your function on 'plays' with the vocabulary "
+        "{'play', '##s'}.",
     ),
-    starter="answer = None  # your number here\nnb04.q3.check(answer)",
-    diagnose=lambda answer: number_form(answer, whole=True),
+    starter=(
+        "def wordpiece(word: str, vocabulary: set[str]) -> list[str]:\n"
+        "    return None  # your code here\n\n\n"
+        "nb04.q3.check(wordpiece)"
+    ),
+    diagnose=_wordpiece_form,
 )
 
-# --- q4: masked language modelling ------------------------------------------------------
+# --- q4: the 80/10/10 masking rule ------------------------------------------------------
 
-_Q4_NUM_TOKENS = 2000
+MASK_TOKEN_ID = 103  # [MASK] in BERT's uncased vocabulary
+
+
+def _sample_masking_inputs() -> tuple[torch.Tensor, ...]:
+    """Return (input_ids, chosen, fate, random_ids) for a sentence of 8 tokens."""
+    input_ids = torch.tensor([101, 2023, 3185, 2001, 2307, 1998, 2936, 102])  # (seq,)
+    chosen = torch.tensor([False, True, True, True, False, True, False, False])
+    fate = torch.tensor([0.5, 0.1, 0.85, 0.95, 0.3, 0.79, 0.9, 0.2])
+    random_ids = torch.tensor([7, 8, 9, 10, 11, 12, 13, 14])
+    return input_ids, chosen, fate, random_ids
+
+
+def _corrupt_form(answer: Callable[..., Any]) -> str | None:
+    result = answer(*_sample_masking_inputs(), MASK_TOKEN_ID)
+    if result is None:
+        return "your function returns None: write its body (and return two tensors)."
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        return "return a pair: (corrupted, labels)."
+    if not all(isinstance(part, torch.Tensor) and part.shape == (8,) for part in result):
+        return "both corrupted and labels are tensors with the shape of input_ids."
+    return None
+
 
 q4 = Exercise(
     name="nb04.q4",
+    kind="function",
+    points=2,
     question=(
-        f"In BERT's masked language modelling, a text of {_Q4_NUM_TOKENS} tokens goes through the "
-        "masking recipe. On average, how many of its tokens are replaced by [MASK]?"
+        "Write corrupt(input_ids, chosen, fate, random_ids, mask_token_id) that applies BERT's "
+        "masking rule and returns (corrupted, labels). input_ids and random_ids are integer "
+        "tensors of the same shape; chosen is a boolean tensor marking the targets; fate holds "
+        "one number in [0, 1) per position. At a target: fate below 0.8 gives mask_token_id, "
+        "from 0.8 to below 0.9 the random id at that position, 0.9 and above the token is kept. "
+        "Everywhere else nothing changes. labels holds the original id at every target and "
+        "-100 elsewhere. Leave input_ids itself unchanged. Pass the function itself."
     ),
     hints=(
-        "Two stages: 15% of the tokens are chosen as targets; of those, 80% become [MASK], 10% "
-        "a random token and 10% stay as they were.",
+        "Build three boolean tensors of the shape of input_ids: which targets become [MASK], "
+        "which get a random id, and (for the labels) which are targets at all. Combine `chosen` "
+        "with comparisons on `fate` using & .",
+        "Start from a copy of input_ids (.clone()) and assign through the two masks; torch.where "
+        "(condition, a, b) builds the labels in one line. Check the boundaries: 0.8 is random, "
+        "0.9 is kept.",
     ),
-    starter="answer = None  # your number here\nnb04.q4.check(answer)",
-    diagnose=number_form,
+    starter=(
+        "def corrupt(input_ids, chosen, fate, random_ids, mask_token_id):\n"
+        "    return None  # your code here: (corrupted, labels)\n\n\n"
+        "nb04.q4.check(corrupt)"
+    ),
+    diagnose=_corrupt_form,
+)
+
+# --- q5: what the pretraining run learned (written) -------------------------------------
+
+q5 = Exercise(
+    name="nb04.q5",
+    kind="written",
+    points=3,
+    min_words=40,
+    question=(
+        "Section 6 printed three held-out losses (before pretraining, after it, and the "
+        "word-frequency baseline) and, for each probe, the rank of the expected answer before and "
+        "after. Using your own numbers, explain how much of the drop in loss came from learning "
+        "which pieces are common and how much from reading the words around the blank, and why "
+        "the top guesses after pretraining are still mostly common pieces."
+    ),
+    hints=(
+        "Put the three losses on one line: ln V, the frequency baseline, the model after. Which "
+        "gap could a model close without looking at the sentence at all?",
+        "Compare the ranks of the expected answers before and after with how far they still are "
+        "from rank 1, and think about how much text and how many steps this model had.",
+    ),
+    starter="answer = None  # your explanation, as text between quotes\nnb04.q5.check(answer)",
 )

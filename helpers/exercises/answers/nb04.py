@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-from helpers.exercises import Key
-from helpers.exercises.nb04 import _Q4_NUM_TOKENS, Q2_TOKENS, _as_int_list
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from helpers.exercises import Case, Credit, Key
+from helpers.exercises.nb04 import (
+    MASK_TOKEN_ID,
+    Q1_SENTENCE,
+    Q2_TOKENS,
+    _as_int_list,
+    _sample_masking_inputs,
+)
+from helpers.modeling import load_tokenizer
+
+
+@cache
+def _tokenizer() -> PreTrainedTokenizerBase:
+    """Return the course's tokenizer (BERT's uncased WordPiece vocabulary, no download)."""
+    return load_tokenizer()
+
 
 # --- q1: count the tokens of a sentence -------------------------------------------------
 
-# BERT's uncased WordPiece vocabulary (bert-base-uncased and MiniLM share it) gives
-# [CLS] token ##izer ##s split un ##bel ##ie ##va ##bly rare words into pieces . [SEP]
-_Q1_TOKENS = 16
+
+def _token_count() -> int:
+    return len(_tokenizer()(Q1_SENTENCE)["input_ids"])  # 16 with BERT's uncased vocabulary
 
 
 def _is_token_count(answer: Any) -> bool:
-    return int(answer) == _Q1_TOKENS
+    return int(answer) == _token_count()
 
 
 def _diagnose_token_count(answer: Any) -> str | None:
-    if int(answer) == _Q1_TOKENS - 2:
+    if int(answer) == _token_count() - 2:
         return (
             "you counted the word pieces; the tokenizer also adds [CLS] at the start and [SEP] "
             "at the end."
@@ -45,11 +64,13 @@ q1 = Key(
 
 # --- q2: segment ids of a sentence pair -------------------------------------------------
 
-_Q2_TOKEN_TYPE_IDS = [0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
+
+def _token_type_ids() -> list[int]:
+    return _tokenizer()("Where is it?", "Under the bed.")["token_type_ids"]
 
 
 def _is_token_type_ids(answer: Any) -> bool:
-    return _as_int_list(answer) == _Q2_TOKEN_TYPE_IDS
+    return _as_int_list(answer) == _token_type_ids()
 
 
 def _diagnose_token_type_ids(answer: Any) -> str | None:
@@ -77,84 +98,226 @@ q2 = Key(
     ),
 )
 
-# --- q3: parameters of one encoder layer of bert-base -----------------------------------
-
-_HIDDEN_SIZE = 768
-_INTERMEDIATE_SIZE = 3072
-_ATTENTION_PARAMETERS = 4 * (_HIDDEN_SIZE * _HIDDEN_SIZE + _HIDDEN_SIZE)
-_FEED_FORWARD_PARAMETERS = (_HIDDEN_SIZE * _INTERMEDIATE_SIZE + _INTERMEDIATE_SIZE) + (
-    _INTERMEDIATE_SIZE * _HIDDEN_SIZE + _HIDDEN_SIZE
-)
-_LAYER_NORM_PARAMETERS = 2 * (2 * _HIDDEN_SIZE)  # two LayerNorms, each a scale and a shift
-# 7,087,872 = 2,362,368 (attention) + 4,722,432 (feed-forward) + 3,072 (LayerNorms)
-_Q3_PARAMETERS = _ATTENTION_PARAMETERS + _FEED_FORWARD_PARAMETERS + _LAYER_NORM_PARAMETERS
+# --- q3: WordPiece, written by hand -----------------------------------------------------
 
 
-def _is_layer_parameters(answer: Any) -> bool:
-    return int(answer) == _Q3_PARAMETERS
+def _wordpiece(word: str, vocabulary: set[str]) -> list[str]:
+    """Cut `word` into the longest pieces of `vocabulary`, greedily; ['[UNK]'] if stuck."""
+    pieces, start = [], 0
+    while start < len(word):
+        for end in range(len(word), start, -1):  # the longest candidate first
+            candidate = word[start:end] if start == 0 else "##" + word[start:end]
+            if candidate in vocabulary:
+                pieces.append(candidate)
+                start = end
+                break
+        else:  # not even one letter matched
+            return ["[UNK]"]
+    return pieces
 
 
-def _diagnose_layer_parameters(answer: Any) -> str | None:
-    value = int(answer)
-    if value == _ATTENTION_PARAMETERS + _FEED_FORWARD_PARAMETERS:
-        return "add the two LayerNorms: each has a scale and a shift of 768 numbers."
-    if value == _ATTENTION_PARAMETERS + _LAYER_NORM_PARAMETERS or value == _ATTENTION_PARAMETERS:
-        return "the feed-forward network (768 -> 3072 -> 768) is the larger half of the layer."
-    if value == _FEED_FORWARD_PARAMETERS + _LAYER_NORM_PARAMETERS:
-        return "add the attention: query, key, value and output projections."
-    if value == 4 * _HIDDEN_SIZE**2 + 2 * _HIDDEN_SIZE * _INTERMEDIATE_SIZE:
-        return "that counts the weight matrices only: add the biases and the LayerNorms."
+_TOY_VOCABULARY = {"play", "playing", "##ing", "##s", "##er", "un", "##aff", "##a", "##able"}
+_TOY_VOCABULARY |= {"a", "ab", "##bc", "x", "##y", "##z"}
+
+
+def _wordpiece_case(name: str, word: str, vocabulary: set[str]) -> Case:
+    return Case(name, (word, vocabulary), _wordpiece(word, vocabulary))
+
+
+@cache
+def _wordpiece_cases() -> tuple[Case, ...]:
+    real = set(_tokenizer().vocab)  # BERT's 30,522 pieces
+    return (
+        _wordpiece_case("a word that is in the vocabulary", "playing", _TOY_VOCABULARY),
+        _wordpiece_case("a word and a suffix", "plays", _TOY_VOCABULARY),
+        _wordpiece_case("three pieces, longest first", "unaffable", _TOY_VOCABULARY),
+        _wordpiece_case("one letter", "x", _TOY_VOCABULARY),
+        _wordpiece_case("letters one by one", "xyz", _TOY_VOCABULARY),
+        _wordpiece_case("a letter missing at the end", "playq", _TOY_VOCABULARY),
+        _wordpiece_case("no start matches", "qplay", _TOY_VOCABULARY),
+        _wordpiece_case("greedy gets stuck", "abc", _TOY_VOCABULARY),
+        _wordpiece_case("BERT's vocabulary: tokenizers", "tokenizers", real),
+        _wordpiece_case("BERT's vocabulary: unbelievably", "unbelievably", real),
+        _wordpiece_case("BERT's vocabulary: a snowman", "\u2603", real),
+    )
+
+
+def _diagnose_wordpiece(answer: Callable[[str, set[str]], list[str]]) -> str | None:
+    if answer("plays", {"play", "s"}) == ["play", "s"]:
+        return "every piece but the first is looked up with its '##' prefix ('##s', not 's')."
+    if answer("playing", _TOY_VOCABULARY) == ["play", "##ing"]:
+        return "take the longest piece that matches first: 'playing' is in the vocabulary."
+    stuck = answer("playq", _TOY_VOCABULARY)
+    if stuck != ["[UNK]"] and "[UNK]" in stuck:
+        return "when a piece cannot be found, the whole word becomes ['[UNK]'], not just its end."
     return None
 
 
 q3 = Key(
-    is_correct=_is_layer_parameters,
-    diagnose=_diagnose_layer_parameters,
+    cases=_wordpiece_cases(),
+    diagnose=_diagnose_wordpiece,
     solution_text=(
-        "attention = 4 * (768 * 768 + 768)                   # 2,362,368\n"
-        "feed_forward = (768 * 3072 + 3072) + (3072 * 768 + 768)  # 4,722,432\n"
-        "layer_norms = 2 * (2 * 768)                          # 3,072\n"
-        "answer = attention + feed_forward + layer_norms      # 7,087,872\n"
-        "Twelve of these make 85 million of bert-base's 110 million parameters."
+        "def wordpiece(word, vocabulary):\n"
+        "    pieces, start = [], 0\n"
+        "    while start < len(word):\n"
+        "        for end in range(len(word), start, -1):  # longest candidate first\n"
+        "            candidate = word[start:end] if start == 0 else '##' + word[start:end]\n"
+        "            if candidate in vocabulary:\n"
+        "                pieces.append(candidate)\n"
+        "                start = end\n"
+        "                break\n"
+        "        else:\n"
+        "            return ['[UNK]']\n"
+        "    return pieces\n"
+        "Greedy longest-match is what BERT's tokenizer does inside each word; it can get stuck "
+        "where another split exists ('abc' with 'ab', 'a' and '##bc' but no '##c')."
     ),
     solution_cell=(
-        "attention = 4 * (768 * 768 + 768)\n"
-        "feed_forward = (768 * 3072 + 3072) + (3072 * 768 + 768)\n"
-        "answer = attention + feed_forward + 2 * (2 * 768)\n"
-        "nb04.q3.check(answer)"
+        "def wordpiece(word: str, vocabulary: set[str]) -> list[str]:\n"
+        "    pieces, start = [], 0\n"
+        "    while start < len(word):\n"
+        "        for end in range(len(word), start, -1):\n"
+        '            candidate = word[start:end] if start == 0 else "##" + word[start:end]\n'
+        "            if candidate in vocabulary:\n"
+        "                pieces.append(candidate)\n"
+        "                start = end\n"
+        "                break\n"
+        "        else:\n"
+        '            return ["[UNK]"]\n'
+        "    return pieces\n\n\n"
+        "nb04.q3.check(wordpiece)"
     ),
 )
 
-# --- q4: masked language modelling ------------------------------------------------------
-
-_MASK_RATE = 0.15  # BERT picks 15% of the tokens as prediction targets...
-_MASK_TOKEN_SHARE = 0.8  # ...and puts [MASK] on 80% of them (10% random, 10% unchanged)
-_Q4_MASKED = round(_Q4_NUM_TOKENS * _MASK_RATE * _MASK_TOKEN_SHARE)  # 240
+# --- q4: the 80/10/10 masking rule ------------------------------------------------------
 
 
-def _is_masked_tokens(answer: Any) -> bool:
-    return abs(float(answer) - _Q4_MASKED) < 0.5
+def _corrupt(input_ids, chosen, fate, random_ids, mask_token_id):
+    """Apply the 80/10/10 rule at the chosen positions; return (corrupted, labels)."""
+    to_mask = chosen & (fate < 0.8)
+    to_random = chosen & (fate >= 0.8) & (fate < 0.9)
+    corrupted = input_ids.clone()
+    corrupted[to_mask] = mask_token_id
+    corrupted[to_random] = random_ids[to_random]
+    return corrupted, torch.where(chosen, input_ids, -100)
 
 
-def _diagnose_masked_tokens(answer: Any) -> str | None:
-    value = float(answer)
-    if value == _Q4_NUM_TOKENS * _MASK_RATE:
-        return (
-            "300 tokens are chosen as targets, but only 80% of those become [MASK]; 10% get a "
-            "random token and 10% stay unchanged."
+def _pair_equal(result: Any, expected: tuple[torch.Tensor, torch.Tensor]) -> bool:
+    return len(result) == 2 and all(
+        isinstance(part, torch.Tensor) and part.shape == want.shape and torch.equal(part, want)
+        for part, want in zip(result, expected, strict=True)
+    )
+
+
+def _masking_case(name: str, *arguments: torch.Tensor) -> Case:
+    return Case(name, (*arguments, MASK_TOKEN_ID), _corrupt(*arguments, MASK_TOKEN_ID))
+
+
+def _random_masking_inputs(shape: tuple[int, ...], seed: int) -> tuple[torch.Tensor, ...]:
+    generator = torch.Generator().manual_seed(seed)
+    input_ids = torch.randint(1000, 30_000, shape, generator=generator)
+    chosen = torch.rand(shape, generator=generator) < 0.5
+    fate = torch.rand(shape, generator=generator)
+    return input_ids, chosen, fate, torch.randint(1000, 30_000, shape, generator=generator)
+
+
+def _boundary_inputs() -> tuple[torch.Tensor, ...]:
+    fate = torch.tensor([0.0, 0.7999, 0.8, 0.8999, 0.9, 0.9999])
+    input_ids = torch.arange(2000, 2006)
+    return input_ids, torch.ones(6, dtype=torch.bool), fate, torch.arange(50, 56)
+
+
+_sample = _sample_masking_inputs()
+_MASKING_CASES = (
+    _masking_case("the example", *_sample),
+    _masking_case("the thresholds 0.8 and 0.9 exactly", *_boundary_inputs()),
+    _masking_case("no target", _sample[0], torch.zeros(8, dtype=torch.bool), *_sample[2:]),
+    _masking_case(
+        "every token a target", _sample[0], torch.ones(8, dtype=torch.bool), *_sample[2:]
+    ),
+    _masking_case("a batch of 3 x 12", *_random_masking_inputs((3, 12), 1)),
+    _masking_case("one token", *_random_masking_inputs((1, 1), 2)),
+)
+
+
+def _diagnose_corrupt(answer: Callable[..., Any]) -> str | Credit | None:
+    input_ids, chosen, fate, random_ids = _sample_masking_inputs()
+    corrupted, labels = answer(input_ids.clone(), chosen, fate, random_ids, MASK_TOKEN_ID)
+    right_corrupted, right_labels = _corrupt(input_ids, chosen, fate, random_ids, MASK_TOKEN_ID)
+    if torch.equal(corrupted, right_corrupted) and not torch.equal(labels, right_labels):
+        if torch.equal(labels, torch.where(chosen, corrupted, -100)):
+            return "labels hold the ORIGINAL id at each target (what the model must guess)."
+        if torch.equal(labels, input_ids):
+            return "labels are -100 wherever the token is not a target, so the loss skips it."
+        return Credit("the corrupted ids are right; look at the labels again.", 0.5)
+    if torch.equal(labels, right_labels):
+        return Credit(
+            "the labels are right; look at which targets get [MASK], a random id or stay "
+            "(below 0.8, from 0.8 to below 0.9, 0.9 and above).",
+            0.5,
         )
-    if value == _Q4_NUM_TOKENS * _MASK_RATE * 0.1:
-        return "that is the share replaced by a random token; [MASK] goes on 80% of the targets."
     return None
 
 
 q4 = Key(
-    is_correct=_is_masked_tokens,
-    diagnose=_diagnose_masked_tokens,
+    cases=_MASKING_CASES,
+    compare=_pair_equal,
+    diagnose=_diagnose_corrupt,
     solution_text=(
-        "answer = 2000 * 0.15 * 0.8  # 240\n"
-        "300 targets, of which 240 are masked, 30 replaced at random and 30 left unchanged, so "
-        "the model cannot learn that only [MASK] positions matter."
+        "def corrupt(input_ids, chosen, fate, random_ids, mask_token_id):\n"
+        "    to_mask = chosen & (fate < 0.8)\n"
+        "    to_random = chosen & (fate >= 0.8) & (fate < 0.9)\n"
+        "    corrupted = input_ids.clone()  # leave the input as it was\n"
+        "    corrupted[to_mask] = mask_token_id\n"
+        "    corrupted[to_random] = random_ids[to_random]\n"
+        "    labels = torch.where(chosen, input_ids, -100)\n"
+        "    return corrupted, labels\n"
+        "helpers.pretraining.mask_tokens draws `chosen`, `fate` and `random_ids` at random and "
+        "then does exactly this."
     ),
-    solution_cell="answer = 2000 * 0.15 * 0.8\nnb04.q4.check(answer)",
+    solution_cell=(
+        "def corrupt(input_ids, chosen, fate, random_ids, mask_token_id):\n"
+        "    to_mask = chosen & (fate < 0.8)\n"
+        "    to_random = chosen & (fate >= 0.8) & (fate < 0.9)\n"
+        "    corrupted = input_ids.clone()\n"
+        "    corrupted[to_mask] = mask_token_id\n"
+        "    corrupted[to_random] = random_ids[to_random]\n"
+        "    return corrupted, torch.where(chosen, input_ids, -100)\n\n\n"
+        "nb04.q4.check(corrupt)"
+    ),
+)
+
+# --- q5: what the pretraining run learned (written) -------------------------------------
+
+q5 = Key(
+    rubric=(
+        "Quotes the three held-out losses of their own run: before (close to ln V = 10.33), "
+        "the word-frequency baseline, and after pretraining.",
+        "Attributes the drop from ln V to the baseline to learning which pieces are common "
+        "(no context needed), and only the part below the baseline to reading the context.",
+        "Uses the ranks: the expected answers climbed from thousands to tens (or similar), "
+        "without reaching rank 1.",
+        "Explains why common pieces still win: a tiny model, little text (tens of thousands of "
+        "tokens against BERT's 3.3 billion words) and few steps.",
+    ),
+    solution_text=(
+        "In my run the held-out loss fell from 10.35, about ln V = 10.33 (uniform guessing), to "
+        "6.01, while guessing from word frequencies alone gives 6.72. So most of the drop, "
+        "10.35 to 6.72, is what a model learns without reading the sentence: which pieces are "
+        "common. Only the last 0.7 nats, below the baseline, come from the context. The ranks "
+        "say the same: 'hours' went from rank 2,988 to 58 and 'minutes' from 2,669 to 21, far "
+        "better than chance but not first, because commas, 'the' and 'a' are so frequent that a "
+        "small model trained for 1,500 steps on about 50,000 tokens still bets on them; BERT "
+        "read 3.3 billion words."
+    ),
+    solution_cell=(
+        "answer = (\n"
+        '    "Most of the drop, from about ln V to the frequency baseline, is learning which "\n'
+        '    "pieces are common, which needs no context; only the part below the baseline comes "\n'
+        '    "from reading the words around the blank. The expected answers climb from ranks in "\n'
+        '    "the thousands to the tens but do not reach the top, because frequent pieces such "\n'
+        '    "as commas and the are a safe bet for a tiny model trained briefly on little text."\n'
+        ")\n"
+        "nb04.q5.check(answer)"
+    ),
 )
