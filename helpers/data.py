@@ -1,7 +1,7 @@
 """The course's datasets, one Dataset class for all notebooks, and batches with dynamic padding.
 
 `TextSplit` is one split (texts and label ids); `DatasetSplits` the train, validation and
-test splits of a run with their label names. Used by notebooks 00-02 and 05-06, the training
+test splits of a run with their label names. Used by notebooks 00-02 and 04-06, the training
 loop, `helpers.evaluation` and `python -m helpers.finetune`.
 """
 
@@ -112,6 +112,19 @@ def hold_out(split: TextSplit, fraction: float, seed: int) -> tuple[TextSplit, T
     random.Random(seed).shuffle(order)
     cut = max(1, round(len(order) * fraction))
     return split.subset(sorted(order[cut:])), split.subset(sorted(order[:cut]))
+
+
+def with_test_split(splits: DatasetSplits, seed: int = 0) -> DatasetSplits:
+    """Return `splits` with a labelled test split that chooses nothing.
+
+    Where there is none (SST-2: GLUE keeps its test labels private), the validation split
+    becomes the test split, and a new validation split of the same size, which picks the
+    best epoch, is held out of the training split.
+    """
+    if splits.test is not None:
+        return splits
+    train, validation = hold_out(splits.train, len(splits.validation) / len(splits.train), seed)
+    return DatasetSplits(splits.name, train, validation, splits.validation, splits.label_names)
 
 
 def load_files(

@@ -6,13 +6,16 @@ import torch
 
 from helpers.assets import sample_data_dir
 from helpers.data import (
+    DatasetSplits,
     LengthGroupedBatches,
     SentimentDataset,
+    TextSplit,
     dataset_order,
     load_corpus,
     load_dataset_splits,
     make_collate,
     make_loader,
+    with_test_split,
 )
 from helpers.readers import DataError
 
@@ -161,3 +164,31 @@ def test_make_loader_yields_padded_tensors(tokenizer):
     batches = list(make_loader(dataset, tokenizer, batch_size=2))
     assert sum(len(batch["labels"]) for batch in batches) == 3
     assert all(batch["input_ids"].dtype == torch.long for batch in batches)
+
+
+def test_without_a_test_split_validation_becomes_it_and_train_gives_a_new_validation():
+    train = TextSplit([f"train {i}" for i in range(100)], [i % 2 for i in range(100)])
+    validation = TextSplit([f"validation {i}" for i in range(10)], [i % 2 for i in range(10)])
+    splits = with_test_split(DatasetSplits("sst2", train, validation, None, ["neg", "pos"]), 0)
+    assert splits.test.texts == validation.texts  # the old validation chose nothing
+    assert len(splits.validation) == 10 and len(splits.train) == 90
+    assert not set(splits.validation.texts) & set(splits.train.texts)
+    assert set(splits.validation.texts) | set(splits.train.texts) == set(train.texts)
+    labelled = DatasetSplits("sample", train, validation, validation, ["neg", "pos"])
+    assert with_test_split(labelled) is labelled  # a test split is kept as it is
+
+
+def test_the_collate_exercise_of_notebook_05_pads_as_the_library_does(tokenizer):
+    """nb05.q1 grades a hand-written pad_batch against the key's; both must match the library."""
+    from helpers.exercises.answers.nb05 import _pad_batch
+
+    texts = ["A fine film.", "Two hours I will never get back, sadly.", "Dull."]
+    examples = [
+        {"input_ids": tokenizer(text)["input_ids"], "labels": label}
+        for text, label in zip(texts, [1, 0, 0], strict=True)
+    ]
+    ours = _pad_batch(examples, tokenizer.pad_token_id)
+    library = make_collate(tokenizer)(examples)
+    assert set(ours) == {"input_ids", "attention_mask", "labels"}
+    for name, tensor in ours.items():
+        assert torch.equal(tensor, library[name].long()), name

@@ -5,9 +5,51 @@ import math
 import torch
 from transformers import get_linear_schedule_with_warmup
 
+from helpers.data import LengthGroupedBatches, SentimentDataset, load_sample, make_collate
 from helpers.exercises import nb05
 
-from .common import Computed, unfinished
+from .common import Computed, course_tokenizer, unfinished
+
+
+def pad_batch(examples: list[dict], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """Dynamic padding written with torch: a full tensor of padding, then each row copied in."""
+    longest = max(len(example["input_ids"]) for example in examples)
+    input_ids = torch.full((len(examples), longest), pad_token_id)
+    attention_mask = torch.zeros(len(examples), longest, dtype=torch.long)
+    for row, example in enumerate(examples):
+        input_ids[row, : len(example["input_ids"])] = torch.tensor(example["input_ids"])
+        attention_mask[row, : len(example["input_ids"])] = 1
+    labels = torch.tensor([example["labels"] for example in examples])
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+
+
+def pad_batch_on_the_left(examples: list[dict], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """Padding first, then the real tokens."""
+    batch = pad_batch([{**e, "input_ids": e["input_ids"][::-1]} for e in examples], pad_token_id)
+    return {**batch, "input_ids": batch["input_ids"].flip(-1), "attention_mask": batch["attention_mask"].flip(-1)}  # fmt: skip
+
+
+def pad_batch_with_zeros(examples: list[dict], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """Pads with 0 whatever pad_token_id says."""
+    return pad_batch(examples, 0)
+
+
+def pad_batch_mask_inverted(examples: list[dict], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """The attention mask marks the padding instead of the real tokens."""
+    batch = pad_batch(examples, pad_token_id)
+    return {**batch, "attention_mask": 1 - batch["attention_mask"]}
+
+
+def measured_share(group_by_length: bool) -> float:
+    """Return part A's padding share of batches of 32 training reviews, as its cell measures it."""
+    dataset = SentimentDataset.from_split(load_sample().train, course_tokenizer(), max_length=512)
+    loader = torch.utils.data.DataLoader(
+        dataset,
+        batch_sampler=LengthGroupedBatches(dataset.lengths, 32, group_by_length=group_by_length),
+        collate_fn=make_collate(course_tokenizer()),
+    )
+    masks = [batch["attention_mask"] for batch in loader]
+    return 1 - sum(mask.sum().item() for mask in masks) / sum(mask.numel() for mask in masks)
 
 
 def transformers_learning_rate() -> float:
@@ -35,22 +77,35 @@ def trusts_is_bf16_supported(capability: tuple[int, int]) -> str:
 ROWS = [
     (
         nb05.q1,
-        [1 - sum(nb05.Q1_LENGTHS) / (len(nb05.Q1_LENGTHS) * max(nb05.Q1_LENGTHS)), 20 / 48],
-        [(28 / 48, "share of real tokens"), (20, "number of padding tokens")],
+        [pad_batch],
+        [
+            (unfinished, "returns None"),
+            (pad_batch_on_the_left, "pads on the right"),
+            (pad_batch_mask_inverted, "1 at real tokens"),
+            (pad_batch_with_zeros, "pad_token_id, the argument"),
+        ],
     ),
     (
         nb05.q2,
+        [Computed(lambda: measured_share(True)), Computed(lambda: round(measured_share(True), 3))],
+        [
+            (Computed(lambda: measured_share(False)), "random batches"),
+            (Computed(lambda: 100 * measured_share(True)), "percentage"),
+        ],
+    ),
+    (
+        nb05.q3,
         [math.ceil(67_349 / 32) * 3],  # 6315
         [((67_349 // 32) * 3, "round up"), (2105, "that is one epoch")],
     ),
     (
-        nb05.q3,
+        nb05.q4,
         [precision_for],
         [(trusts_is_bf16_supported, "emulated"), (unfinished, "returns None")],
     ),
     (
-        nb05.q4,
+        nb05.q5,
         [Computed(transformers_learning_rate), 5e-6],
-        [(2e-5 * (1 - 775 / 1000), "starts after the warmup")],
+        [(2e-5 * (1 - 775 / 1000), "starts after the warmup"), (2e-5, "that is the peak")],
     ),
 ]
