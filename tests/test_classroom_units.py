@@ -341,3 +341,33 @@ def test_learning_platform_file_names_match_their_notebook(tmp_path):
     write_unmatched(unmatched, tmp_path / "grades")
     lines = (tmp_path / "grades" / "unmatched.csv").read_text().splitlines()
     assert lines[0] == "student,file,reason" and len(lines) == 5
+
+
+def test_grading_again_keeps_the_scores_already_given_to_unchanged_answers(tmp_path):
+    def rows_with(answer_of_ada: str) -> list[Row]:
+        return [
+            Row(
+                student,
+                "07_demo.ipynb",
+                [QuestionResult("nb07.q2", 3, TO_BE_SCORED, answer=a)],
+                "graded",
+            )
+            for student, a in (("ada", answer_of_ada), ("ben", "Because it saturates."))
+        ]
+
+    path = tmp_path / "written.csv"
+    write_written(rows_with("Because the variance grows."), path, {"nb07.q2": WRITTEN.key})
+    with open(path, newline="") as file:
+        entries = list(csv.DictReader(file))
+    for entry, score in zip(entries, ("2.5", "1"), strict=True):
+        entry["score"] = score
+    with open(path, "w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(entries[0]))
+        writer.writeheader()
+        writer.writerows(entries)
+    write_written(rows_with("Because the variance grows."), path, {"nb07.q2": WRITTEN.key})
+    with open(path, newline="") as file:
+        assert [entry["score"] for entry in csv.DictReader(file)] == ["2.5", "1"]
+    write_written(rows_with("A new answer, handed in again."), path, {"nb07.q2": WRITTEN.key})
+    with open(path, newline="") as file:
+        assert [entry["score"] for entry in csv.DictReader(file)] == ["", "1"]  # ada's changed

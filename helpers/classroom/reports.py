@@ -134,8 +134,26 @@ def write_gradescope(rows: list[Row], folder: Path, exercises: dict, reveal: boo
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def scored_before(path: Path) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """Return the scores a teaching assistant already gave in `path`, by (student, notebook,
+    exercise): (the answer they scored, the score)."""
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8") as file:
+        return {
+            (entry["student"], entry["notebook"], entry["exercise"]): (entry["answer"], score)
+            for entry in csv.DictReader(file)
+            if (score := (entry.get("score") or "").strip())
+        }
+
+
 def write_written(rows: list[Row], path: Path, keys: dict[str, Key]) -> int:
-    """Write the written answers for a teaching assistant to score; return how many."""
+    """Write the written answers for a teaching assistant to score; return how many.
+
+    Grading again keeps the scores already given to answers that did not change; a changed
+    answer gets an empty score again.
+    """
+    earlier = scored_before(path)
     with open(path, "w", newline="", encoding="utf-8") as file:
         writer = csv.DictWriter(file, fieldnames=WRITTEN_COLUMNS)
         writer.writeheader()
@@ -145,10 +163,11 @@ def write_written(rows: list[Row], path: Path, keys: dict[str, Key]) -> int:
                 if result.status != TO_BE_SCORED:
                     continue
                 rubric = keys[result.name].rubric if result.name in keys else ()
+                answer, score = earlier.get((row.student, row.notebook, result.name), ("", ""))
                 writer.writerow(
                     {"student": row.student, "notebook": row.notebook, "exercise": result.name}
                     | {"points": number(result.points), "rubric": "\n".join(rubric)}
-                    | {"answer": result.answer, "score": ""}
+                    | {"answer": result.answer, "score": score if answer == result.answer else ""}
                 )
                 count += 1
     return count
