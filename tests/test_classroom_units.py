@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import os
@@ -371,3 +372,20 @@ def test_grading_again_keeps_the_scores_already_given_to_unchanged_answers(tmp_p
     write_written(rows_with("A new answer, handed in again."), path, {"nb07.q2": WRITTEN.key})
     with open(path, newline="") as file:
         assert [entry["score"] for entry in csv.DictReader(file)] == ["", "1"]  # ada's changed
+
+
+def test_the_progress_summary_tells_not_run_from_not_attempted_and_follows_the_release(
+    monkeypatch,
+):
+    from types import SimpleNamespace
+
+    from helpers.exercises import release_info, your_progress
+
+    untouched, tried = copy.deepcopy(VALUE), copy.deepcopy(FUNCTION)
+    tried.check(None)  # the placeholder: not attempted
+    text = repr(your_progress(SimpleNamespace(a=untouched, b=tried)))
+    assert "· demo.q1" in text and "not run yet" in text
+    assert "– demo.q2" in text and "not attempted" in text
+    assert "A ● only means" not in text  # practice mode: no graded-later legend
+    monkeypatch.setattr(release_info, "MODE", "assessed")
+    assert "A ● only means" in repr(your_progress(SimpleNamespace(a=untouched)))

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
+from helpers.exercises import release_info
 from helpers.exercises.format import Advice, Exercise
 
-_SYMBOLS = {"correct": "✓", "recorded": "●", "wrong": "✗", "empty": "–", "": "–"}
+_SYMBOLS = {"correct": "✓", "recorded": "●", "wrong": "✗", "empty": "–", "": "·"}
 _WORDS = {
     "correct": "correct",
     "recorded": "recorded: passes the public checks, graded after hand-in",
@@ -21,12 +22,21 @@ _WORDS = {
     "empty": "not attempted",
     "": "not run yet",
 }
-HAND_IN = (
-    "Before handing in: Restart & Run All, then check this list again. A ● only means the "
-    "answer's form is right; it is graded from the notebook you hand in (nothing is recorded "
-    "on your machine). To hand in: save the notebook (Ctrl+S / Cmd+S) and upload the .ipynb "
-    "file, keeping its name; in Colab use File > Download > Download .ipynb."
+HOW_TO_HAND_IN = (
+    "To hand in: save the notebook (Ctrl+S / Cmd+S) and upload the .ipynb file, keeping its "
+    "name; in Colab use File > Download > Download .ipynb."
 )
+HAND_IN = {  # by release_info.MODE
+    "assessed": (
+        "Before handing in: Restart & Run All, then check this list again. A ● only means the "
+        "answer's form is right; it is graded from the notebook you hand in (nothing is "
+        "recorded on your machine). " + HOW_TO_HAND_IN
+    ),
+    "practice": (
+        "A ✓ means the check accepted your answer. If your course asks you to hand the notebook "
+        "in, first Restart & Run All and check this list again. " + HOW_TO_HAND_IN
+    ),
+}
 
 
 def your_progress(module: ModuleType) -> Advice:
@@ -38,5 +48,5 @@ def your_progress(module: ModuleType) -> Advice:
         points = f"{exercise.points:g} pt" + ("s" if exercise.points != 1 else "")
         lines.append(f"  {_SYMBOLS[status]} {exercise.name:9} {points:7} {_WORDS[status]}")
     done = sum(exercise.last_status in ("correct", "recorded") for exercise in exercises)
-    lines += [f"{done} of {len(exercises)} done.", HAND_IN]
+    lines += [f"{done} of {len(exercises)} done.", HAND_IN[release_info.MODE]]
     return Advice("\n".join(lines))
