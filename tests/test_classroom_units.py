@@ -382,6 +382,7 @@ def test_the_progress_summary_tells_not_run_from_not_attempted_and_follows_the_r
     from helpers.exercises import release_info, your_progress
 
     untouched, tried = copy.deepcopy(VALUE), copy.deepcopy(FUNCTION)
+    untouched.last_status = ""  # never checked in this session
     tried.check(None)  # the placeholder: not attempted
     text = repr(your_progress(SimpleNamespace(a=untouched, b=tried)))
     assert "· demo.q1" in text and "not run yet" in text
@@ -389,3 +390,28 @@ def test_the_progress_summary_tells_not_run_from_not_attempted_and_follows_the_r
     assert "A ● only means" not in text  # practice mode: no graded-later legend
     monkeypatch.setattr(release_info, "MODE", "assessed")
     assert "A ● only means" in repr(your_progress(SimpleNamespace(a=untouched)))
+
+
+def test_solutions_for_ships_only_the_keys_whose_deadline_passed(tmp_path):
+    config = release_module.ReleaseConfig(
+        out=tmp_path / "student", hidden=tmp_path / "hidden", repo=STUDENTS_REPO,
+        solutions_for=("01",),
+    )  # fmt: skip
+    report = release_module.release(config)
+    answers = tmp_path / "student" / "helpers" / "exercises" / "answers"
+    assert sorted(path.name for path in answers.iterdir()) == ["__init__.py", "nb01.py"]
+    assert '"helpers.exercises.answers", ' in (tmp_path / "student" / "pyproject.toml").read_text()
+    assert release_module.keys_released_in(tmp_path / "student") == {"__init__.py", "nb01.py"}
+    released = release_module.keys_released_in(tmp_path / "student")
+    assert release_module.audit(config.out, report.notebooks, config.hidden, released) == []
+    (answers / "nb03.py").write_text((ROOT / "helpers/exercises/answers/nb03.py").read_text())
+    leaks = release_module.audit(config.out, report.notebooks, config.hidden, released)
+    assert any("answers/nb03.py" in leak for leak in leaks)
+    for wrong in (
+        release_module.ReleaseConfig(out=tmp_path / "a", assessed=False, solutions_for=("01",)),
+        release_module.ReleaseConfig(
+            out=tmp_path / "b", hidden=tmp_path / "h", repo=STUDENTS_REPO, solutions_for=("42",)
+        ),
+    ):
+        with pytest.raises(release_module.ReleaseError, match="solutions-for"):
+            release_module.release(wrong)

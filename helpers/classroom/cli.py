@@ -40,6 +40,13 @@ def _release_parser(commands) -> None:
         default="after the deadline",
         help='completes "The solution is released ..." (e.g. "on 15 March")',
     )
+    parser.add_argument(
+        "--solutions-for",
+        nargs="+",
+        default=(),
+        metavar="NN",
+        help="assessed: also ship the keys of these notebooks (e.g. 01 02), their deadline passed",
+    )
     parser.add_argument("--force", action="store_true", help="replace an earlier release")
 
 
@@ -114,6 +121,7 @@ def run_release(args: argparse.Namespace) -> int:
         branch=args.branch,
         notebooks=args.notebooks,
         solutions_released=args.solutions_released,
+        solutions_for=tuple(args.solutions_for),
         force=args.force,
     )
     report = releasing.release(config)
@@ -160,7 +168,8 @@ def run_small(args: argparse.Namespace) -> int:
         print(f"Merged {count} written scores into {args.out or args.gradebook}.")
         return 0
     keys_from = args.hidden
-    leaks = releasing.audit(args.tree, read_manifest(args.hidden), keys_from)
+    released = releasing.keys_released_in(args.tree)  # --solutions-for, on purpose
+    leaks = releasing.audit(args.tree, read_manifest(args.hidden), keys_from, released)
     for leak in leaks:
         print(f"leak: {leak}")
     print("No answers in the student tree." if not leaks else f"{len(leaks)} leaks found.")

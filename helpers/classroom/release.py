@@ -59,6 +59,9 @@ class ReleaseConfig:
     notebooks: Path | None = None  # the instructor's edited copies; default: the course's
     root: Path = COURSE_ROOT
     solutions_released: str = "after the deadline"
+    # Assessed only: notebooks ("05" or "nb05") whose deadline has passed; their keys ship so
+    # that their checks and solutions work again, every other key stays hidden.
+    solutions_for: tuple[str, ...] = ()
     force: bool = False  # replace an earlier release in `out` (its .git is kept)
 
 
@@ -69,6 +72,18 @@ class ReleaseReport:
     notebooks: list[NotebookInfo]
     hidden: Path | None
     missing: list[str] = field(default_factory=list)  # exercises with no cell in a notebook
+
+
+def keys_released_in(tree: Path) -> set[str]:
+    """Return the answer modules a release in `tree` shipped on purpose (its marker says)."""
+    marker = tree / MARKER
+    return set(json.loads(marker.read_text(encoding="utf-8")).get("keys_released", [])) if marker.is_file() else set()  # fmt: skip
+
+
+def released_keys(config: ReleaseConfig) -> set[str]:
+    """Return the answer modules an assessed release ships ('nb05.py', ...), with __init__.py."""
+    modules = {f"nb{name.removeprefix('nb')}.py" for name in config.solutions_for}
+    return modules | {"__init__.py"} if modules else set()
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -102,6 +117,12 @@ def check_places(config: ReleaseConfig) -> None:
             "repository): without it the setup cells install the course's own package, answer "
             "keys included"
         )
+    if config.solutions_for and not config.assessed:
+        raise ReleaseError("--solutions-for is for assessed releases; practice ships every key")
+    keys = config.root / "helpers" / "exercises" / "answers"
+    unknown = sorted(name for name in released_keys(config) if not (keys / name).is_file())
+    if unknown:
+        raise ReleaseError(f"--solutions-for: no answer keys {', '.join(unknown)} in {keys}")
     if config.repo and not fork.GITHUB.match(config.repo.rstrip("/").removesuffix(".git")):
         raise ReleaseError(f"--repo: expected https://github.com/OWNER/NAME, got {config.repo!r}")
 
@@ -115,12 +136,14 @@ def _clear(out: Path) -> None:
 
 def copy_tree(config: ReleaseConfig) -> None:
     """Copy what students install into the student tree (no keys when assessed)."""
-    answers = (config.root / "helpers" / "exercises").resolve()
+    exercises, shipped = (config.root / "helpers" / "exercises").resolve(), released_keys(config)
 
     def ignore(folder: str, names: list[str]) -> set[str]:
         skipped = set(shutil.ignore_patterns(*_SKIPPED)(folder, names))
-        if config.assessed and Path(folder).resolve() == answers:
+        if config.assessed and Path(folder).resolve() == exercises and not shipped:
             skipped.add("answers")
+        if config.assessed and Path(folder).resolve() == exercises / "answers":
+            skipped |= {name for name in names if name not in shipped}
         return skipped
 
     for name in COPIED:
@@ -172,7 +195,7 @@ def write_mode(config: ReleaseConfig) -> None:
         r"^SOLUTIONS_RELEASED = .*?(  #|$)", f"SOLUTIONS_RELEASED = {when}\\1", text, flags=re.M
     )
     info.write_text(text, encoding="utf-8")
-    if config.assessed:
+    if config.assessed and not released_keys(config):
         pyproject = config.out / "pyproject.toml"
         text = pyproject.read_text(encoding="utf-8").replace(ANSWERS_PACKAGE, "")
         pyproject.write_text(text, encoding="utf-8")
@@ -233,10 +256,11 @@ def _build(config: ReleaseConfig) -> ReleaseReport:
         write_hidden(config, notebooks)
     if config.assessed:
         keys_from = config.root / "helpers" / "exercises"
-        leaks = audit(config.out, notebooks, keys_from)
+        leaks = audit(config.out, notebooks, keys_from, released_keys(config))
         if leaks:
             raise ReleaseError("the student tree gives answers away:\n  " + "\n  ".join(leaks))
     facts = {"mode": "assessed" if config.assessed else "practice", "repo": config.repo}
+    facts["keys_released"] = sorted(released_keys(config))
     (config.out / MARKER).write_text(json.dumps(facts) + "\n", encoding="utf-8")
     return ReleaseReport(notebooks, config.hidden, missing)
 
@@ -268,10 +292,10 @@ def release(config: ReleaseConfig) -> ReleaseReport:
 
 def _needles(key: Key, starter: str) -> list[str]:
     """Return the texts of a key that must not appear in a student tree."""
-    given = set(starter.splitlines())
-    code = "\n".join(line for line in key.solution_cell.splitlines() if line not in given)
+    given = {line.strip() for line in starter.splitlines()}  # what students get anyway
+    code = "\n".join(line for line in key.solution_cell.splitlines() if line.strip() not in given)
     lines = [key.solution_text, key.solution_text.splitlines()[0].split("#")[0].strip(), code]
-    return [line.strip() for line in lines if len(line.strip()) >= 12]
+    return [line.strip() for line in lines if len(line.strip()) >= 12 and line.strip() not in given]
 
 
 def _readable(path: Path) -> str:
@@ -286,19 +310,27 @@ def _readable(path: Path) -> str:
     return "\n".join(source(cell) for cell in cells) + "\n".join(output_texts({"cells": cells}))
 
 
-def audit(tree: Path, notebooks: list[NotebookInfo], keys_from: Path) -> list[str]:
+def audit(
+    tree: Path, notebooks: list[NotebookInfo], keys_from: Path, released: set[str] = frozenset()
+) -> list[str]:
     """Return every way the student tree at `tree` gives answers away (none: an empty list).
 
     `keys_from` is a folder holding ``answers/nbNN.py``: the hidden location, or the course's
-    ``helpers/exercises``.
+    ``helpers/exercises``. `released` names the answer modules shipped on purpose
+    (``--solutions-for``): those, and their notebooks' solutions, are allowed.
     """
+    answers = tree / "helpers" / "exercises" / "answers"
     leaks = [
         f"{path.relative_to(tree)}: answer keys or compiled code"
         for path in tree.rglob("*")
-        if path.suffix == ".pyc" or (path.name == "answers" and path.parent.name == "exercises")
+        if path.suffix == ".pyc"
+        or (path.parent == answers and path.name not in released)
+        or (path.name == "answers" and path.parent.name == "exercises" and not released)
     ]
     needles = {KEYS_HEADER: "the answer keys"}
     for info in notebooks:
+        if f"nb{info.file[:2]}.py" in released:
+            continue  # its solutions are released on purpose
         for exercise in info.exercises:
             key = load_key(exercise.name, str(keys_from.resolve()))
             for needle in _needles(key, exercise.starter) if key else []:
@@ -306,12 +338,14 @@ def audit(tree: Path, notebooks: list[NotebookInfo], keys_from: Path) -> list[st
     for path in sorted(tree.rglob("*")):
         if not path.is_file() or ".git" in path.parts or path.suffix in (".csv", ".png"):
             continue
+        if path.parent == answers and path.name in released:
+            continue
         text = _readable(path)
         leaks += [
             f"{path.relative_to(tree)}: {what} ({needle!r})"
             for needle, what in needles.items()
             if needle in text
         ]
-    if ANSWERS_PACKAGE in (tree / "pyproject.toml").read_text(encoding="utf-8"):
+    if not released and ANSWERS_PACKAGE in (tree / "pyproject.toml").read_text(encoding="utf-8"):
         leaks.append("pyproject.toml still lists helpers.exercises.answers")
     return leaks

@@ -17,6 +17,7 @@ import importlib.util
 import inspect
 import json
 import os
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -58,7 +59,12 @@ def _hidden_module(hidden: Path, prefix: str) -> ModuleType | None:
         return None
     spec = importlib.util.spec_from_file_location(f"course_hidden_answers.{prefix}", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[spec.name] = module  # dataclasses in a key module look themselves up there
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[spec.name]
+        raise
     return module
 
 
