@@ -415,3 +415,22 @@ def test_solutions_for_ships_only_the_keys_whose_deadline_passed(tmp_path):
     ):
         with pytest.raises(release_module.ReleaseError, match="solutions-for"):
             release_module.release(wrong)
+
+
+def test_gradescope_results_say_at_once_what_was_received():
+    from helpers.classroom.reports import gradescope_results
+
+    rows = [
+        Row("ada", "03_demo.ipynb", [QuestionResult("nb03.q1", 1, "graded", 1.0)], "graded"),
+        Row("ada", "04_demo.ipynb", [QuestionResult("nb04.q1", 2, "graded", 0.5)], "timeout"),
+    ]
+    data = gradescope_results(rows, {}, reveal=False)
+    received, *questions = data["tests"]
+    assert received["visibility"] == "visible" and "score" not in received
+    assert (
+        "03_demo.ipynb: graded" in received["output"]
+        and "04_demo.ipynb: timeout" in received["output"]
+    )
+    assert received["status"] == "failed"  # one notebook did not run to the end
+    assert [test["status"] for test in questions] == ["passed", "failed"]
+    assert data["score"] == 1.5 and all(test["output_format"] == "md" for test in data["tests"])

@@ -105,23 +105,36 @@ def write_feedback(rows: list[Row], folder: Path, exercises: dict, reveal: bool)
         path.write_text(feedback_text(row, exercises, reveal), encoding="utf-8")
 
 
+def received_test(rows: list[Row]) -> dict:
+    """Return Gradescope's visible, unscored test that says which notebooks were received."""
+    lines = [f"- {row.notebook}: {row.status}" for row in rows]
+    return {
+        "name": "Submission received",
+        "status": "passed" if all(row.status == "graded" for row in rows) else "failed",
+        "visibility": "visible",  # students see it at once, before grades are published
+        "output": "Notebooks received and how they ran:\n" + "\n".join(lines),
+        "output_format": "md",
+    }
+
+
 def gradescope_results(rows: list[Row], exercises: dict, reveal: bool) -> dict:
     """Return one student's rows in Gradescope's results.json format."""
-    tests = []
+    tests = [received_test(rows)]
     for row in rows:
         for result in row.results:
-            text = _question_section(result, exercises.get(result.name), reveal)
             tests.append(
                 {
                     "name": f"{row.notebook}: {result.name}",
                     "score": round(result.score, 2),
                     "max_score": result.points,
+                    "status": "passed" if result.score >= result.points else "failed",
                     "visibility": "after_published",
-                    "output": text,
+                    "output": _question_section(result, exercises.get(result.name), reveal),
+                    "output_format": "md",
                 }
             )
     total = round(sum(row.total for row in rows), 2)
-    return {"score": total, "visibility": "after_published", "tests": tests}
+    return {"score": total, "visibility": "after_published", "output_format": "md", "tests": tests}
 
 
 def write_gradescope(rows: list[Row], folder: Path, exercises: dict, reveal: bool) -> None:
