@@ -434,3 +434,15 @@ def test_gradescope_results_say_at_once_what_was_received():
     assert received["status"] == "failed"  # one notebook did not run to the end
     assert [test["status"] for test in questions] == ["passed", "failed"]
     assert data["score"] == 1.5 and all(test["output_format"] == "md" for test in data["tests"])
+
+
+def test_grading_runs_no_more_kernels_at_once_than_memory_holds(monkeypatch):
+    from helpers.classroom import grade
+
+    monkeypatch.setattr(grade.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(grade, "available_memory", lambda: 3.2e9)
+    assert grade.default_workers() == 2
+    monkeypatch.setattr(grade, "available_memory", lambda: 0.5e9)
+    assert grade.default_workers() == 1  # always at least one
+    monkeypatch.setattr(grade, "available_memory", lambda: None)  # not Linux: one per CPU
+    assert grade.default_workers() == 8 and GradeConfig(Path("s"), Path("o")).workers == 8

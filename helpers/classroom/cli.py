@@ -63,8 +63,8 @@ def _grade_parser(commands) -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=grading.GradeConfig.workers,
-        help="notebooks graded at a time (default: the number of CPUs)",
+        default=grading.default_workers(),
+        help="notebooks graded at a time (default: one per CPU, as many as memory holds)",
     )
     parser.add_argument(
         "--cell-timeout", type=float, default=30.0, help="seconds per exercise cell (default 30)"

@@ -64,6 +64,27 @@ _OFFLINE = {
 }
 
 
+# Bytes to allow per grading kernel: one that loads the embedded model and runs a backward
+# pass peaks at 0.6 GB (measured); pretraining cells and plots take more.
+KERNEL_MEMORY = 1.5e9
+
+
+def available_memory() -> float | None:
+    """Return the bytes of memory available to new processes (Linux), or None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as file:
+            fields = dict(line.split(":", 1) for line in file)
+        return float(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def default_workers() -> int:
+    """Return how many notebooks to grade at once: one per CPU, no more than memory holds."""
+    cpus, memory = max(1, os.cpu_count() or 1), available_memory()
+    return cpus if memory is None else max(1, min(cpus, int(memory // KERNEL_MEMORY)))
+
+
 @dataclass
 class GradeConfig:
     """How to grade: where the submissions and hidden tests are, limits, what to write."""
@@ -71,7 +92,7 @@ class GradeConfig:
     submissions: Path
     out: Path
     hidden: Path | None = None  # the release's hidden location; None: the installed keys
-    workers: int = max(1, os.cpu_count() or 1)
+    workers: int = field(default_factory=lambda: default_workers())
     cell_timeout: float = 30.0  # seconds per exercise cell
     notebook_timeout: float = 300.0  # seconds per notebook, kernel start included
     full: bool = False  # run every notebook top to bottom
