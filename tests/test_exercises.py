@@ -7,7 +7,7 @@ import pkgutil
 from typing import Any
 
 import pytest
-from exercise_rows import nb00, nb01, nb02, nb03, nb04, nb05, nb06
+from exercise_rows import nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07
 from exercise_rows.common import course_tokenizer, unpack
 
 import helpers.exercises
@@ -59,7 +59,7 @@ def test_hint_and_solution_on_request():
 
 # --- the table: one module of rows per notebook, in tests/exercise_rows/ --------------------
 
-EXERCISES = [row for rows in (nb00, nb01, nb02, nb03, nb04, nb05, nb06) for row in rows.ROWS]
+EXERCISES = [row for rows in (nb00, nb01, nb02, nb03, nb04, nb05, nb06, nb07) for row in rows.ROWS]
 
 RIGHT_ANSWERS = [
     pytest.param(exercise, answer, id=f"{exercise.name}-{index}")
@@ -159,3 +159,23 @@ def test_every_exercise_has_a_real_hint_and_solution(spelling: str, exercise: Ex
         assert len(exercise.answer_key().rubric) >= 2
         assert len(exercise.answer_key().solution_text.split()) >= exercise.min_words
     assert exercise.name in repr(exercise.hint()) and exercise.name in repr(exercise.solution())
+
+
+@pytest.mark.parametrize(
+    ("spelling", "exercise"),
+    [param for param in COURSE_EXERCISES if param.values[1].kind == "function"],
+)
+def test_an_untouched_function_starter_counts_as_not_attempted(
+    spelling: str, exercise: Exercise
+) -> None:
+    """The starter's `return None  # your code here` is a placeholder, not a wrong answer."""
+    check_line = exercise.check_line
+    code = exercise.starter.replace(check_line, "")
+    prefix = exercise.name.split(".")[0]
+    namespace: dict[str, Any] = {name: importlib.import_module(module) for name, module in (
+        ("torch", "torch"), ("pd", "pandas"), (prefix, f"helpers.exercises.{prefix}"),
+    )}  # fmt: skip
+    exec(code, namespace)  # defines the starter's function (and prints what it shows)
+    function = eval(check_line[check_line.index(".check(") + 7 : -1], namespace)
+    result = exercise.check(function)
+    assert not result and result.status == "empty" and "no answer yet" in result.message

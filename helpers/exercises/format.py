@@ -130,6 +130,16 @@ def safe_diagnosis(diagnose: Callable[[Any], Any] | None, answer: Any) -> str | 
         return None
 
 
+def _placeholder() -> None:
+    return None
+
+
+def is_placeholder_function(answer: Any) -> bool:
+    """Return True for a function whose whole body is `return None`: a starter left as it is."""
+    code = getattr(answer, "__code__", None)
+    return code is not None and code.co_code == _placeholder.__code__.co_code
+
+
 def hint_of(diagnosis: str | Credit | None) -> str | None:
     """Return the text of a diagnosis."""
     return diagnosis.hint if isinstance(diagnosis, Credit) else diagnosis
@@ -180,6 +190,14 @@ class Exercise:
                 False,
                 f"✗ {self.name}: no answer yet.\n"
                 "Hint: replace the placeholder None with your answer, then run the cell again.",
+                "empty",
+            )
+        if self.kind == "function" and is_placeholder_function(answer):
+            return CheckResult(
+                False,
+                f"✗ {self.name}: no answer yet.\n"
+                "Hint: your function returns None and does nothing else: write its body "
+                "(replace the placeholder), then run the cell again.",
                 "empty",
             )
         if self.kind == "written":
