@@ -1,4 +1,4 @@
-"""Exercises for notebook 02, from RNN and LSTM to the Transformer: parameters, masks, memory.
+"""Exercises for notebook 02, from RNN and LSTM to the Transformer: cells, memory, gradients.
 
 Used by notebooks/02_rnn_lstm_transformer.ipynb. The keys are in answers/nb02.py.
 """
@@ -6,9 +6,13 @@ Used by notebooks/02_rnn_lstm_transformer.ipynb. The keys are in answers/nb02.py
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
-from helpers.exercises import Exercise, as_bool_mask, as_float, number_form
+import torch
+from torch import nn
+
+from helpers.exercises import Exercise, as_float, number_form
 
 # --- q1: parameters of an LSTM layer ----------------------------------------------------
 
@@ -22,41 +26,74 @@ q1 = Exercise(
         f"hidden_size={_LSTM_HIDDEN_SIZE}) have?"
     ),
     hints=(
-        "Each of the four gates has its own W_ih (hidden x input), W_hh (hidden x hidden) "
-        "and two bias vectors of size hidden. Check yourself with "
-        "sum(p.numel() for p in layer.parameters()).",
+        "Count from the equations of section 2: how many gates (and candidate) are there, and "
+        "which weight matrices and bias vectors does each one use?",
+        "Each of the four blocks i, f, g, o has a W_i* of hidden x input, a W_h* of hidden x "
+        "hidden and two bias vectors of size hidden (PyTorch keeps both b_i* and b_h*). "
+        "Multiply out and add; then compare with the shapes of the layer's parameters.",
     ),
     starter="answer = None  # your code here\nnb02.q1.check(answer)",
     diagnose=lambda answer: number_form(answer, whole=True),
 )
 
-# --- q2: the causal mask ----------------------------------------------------------------
-
-_CAUSAL_LENGTH = 4
+# --- q2: a GRU cell, from its equations -------------------------------------------------
 
 
-def _mask_form(answer: Any) -> str | None:
-    if as_bool_mask(answer).shape != (_CAUSAL_LENGTH, _CAUSAL_LENGTH):
-        return (
-            f"The mask is square: one row per query position, ({_CAUSAL_LENGTH}, {_CAUSAL_LENGTH})."
-        )
+def _gru_example() -> tuple[torch.Tensor, ...]:
+    """Return (inputs, hidden, weight_input, weight_hidden, bias_input, bias_hidden), small."""
+    generator = torch.Generator().manual_seed(2)
+    inputs = torch.randn(2, 3, generator=generator)  # (batch, input)
+    hidden = torch.randn(2, 4, generator=generator)  # (batch, hidden)
+    weight_input = torch.randn(12, 3, generator=generator)  # (3 * hidden, input)
+    weight_hidden = torch.randn(12, 4, generator=generator)  # (3 * hidden, hidden)
+    return inputs, hidden, weight_input, weight_hidden, torch.zeros(12), torch.zeros(12)
+
+
+def _gru_form(answer: Callable[..., Any]) -> str | None:
+    result = answer(*_gru_example())
+    if result is None:
+        return "your function returns None: write its body, and return the new hidden state."
+    if isinstance(result, tuple):
+        return "a GRU has no separate cell: return only the new hidden state, one tensor."
+    if not isinstance(result, torch.Tensor) or result.shape != (2, 4):
+        return "return one tensor of shape (batch, hidden), like the hidden state you got."
     return None
 
 
 q2 = Exercise(
     name="nb02.q2",
+    kind="function",
+    points=2,
     question=(
-        f"Build the causal mask for a sequence of length {_CAUSAL_LENGTH} as a boolean tensor "
-        "in which True means 'this query position may NOT attend to this key position' "
-        "(the convention of torch.nn.TransformerEncoder)."
+        "Write gru_cell(inputs, hidden, weight_input, weight_hidden, bias_input, bias_hidden): "
+        "one step of a GRU as section 6 writes it, with PyTorch's layout (weight_input is "
+        "(3 * hidden_size, input_size), weight_hidden (3 * hidden_size, hidden_size), and the "
+        "biases (3 * hidden_size,); the three blocks are stacked r, z, n). inputs is "
+        "(batch, input_size) and hidden (batch, hidden_size); return the new hidden state. The "
+        "check compares your cell with torch.nn.GRUCell holding the same weights. Pass the "
+        "function itself."
     ),
     hints=(
-        "Row i is the query position, column j the key position. Position i may see "
-        "positions 0..i and must not see j > i: that is the part above the diagonal "
-        "(torch.triu with diagonal=1).",
+        "Start as recurrent.lstm_cell does: one product for the inputs and one for the hidden "
+        "state, each cut into three blocks. Unlike the LSTM, keep the two products apart: "
+        "where does the reset gate act in the candidate's equation?",
+        "r and z are sigmoids of (input block + hidden block); the candidate n is the tanh of "
+        "the input block plus r times the whole hidden block, bias b_hn included. The new state "
+        "mixes n and the old state with z; check which of the two z multiplies.",
     ),
-    starter="answer = None  # your code here: a (4, 4) boolean tensor\nnb02.q2.check(answer)",
-    diagnose=_mask_form,
+    starter=(
+        "def gru_cell(\n"
+        "    inputs: torch.Tensor,\n"
+        "    hidden: torch.Tensor,\n"
+        "    weight_input: torch.Tensor,\n"
+        "    weight_hidden: torch.Tensor,\n"
+        "    bias_input: torch.Tensor,\n"
+        "    bias_hidden: torch.Tensor,\n"
+        ") -> torch.Tensor:\n"
+        "    return None  # your code here: the new hidden state, (batch, hidden_size)\n\n\n"
+        "nb02.q2.check(gru_cell)"
+    ),
+    diagnose=_gru_form,
 )
 
 # --- q3: how long a forget gate remembers -----------------------------------------------
@@ -85,30 +122,111 @@ q3 = Exercise(
         "along the cell.)"
     ),
     hints=(
-        "With i = 0 the update is c_t = f * c_{t-1}, so after n steps c_n = f**n * c_0. "
-        "Compute f with torch.sigmoid(torch.tensor(3.0)) or 1 / (1 + math.exp(-3)).",
+        "With the input gate closed, what is left of the update c_t = f * c_{t-1} + i * g? "
+        f"Apply it {_FORGET_STEPS} times in a row.",
+        "Each step multiplies the cell by the same f, so the factors pile up as a power. "
+        f"Compute f itself first: it is the sigmoid of {_FORGET_BIAS:g}, not "
+        f"{_FORGET_BIAS:g} itself.",
     ),
     starter="answer = None  # your code here\nnb02.q3.check(answer)",
     diagnose=_diagnose_forget,
 )
 
-# --- q4: parameters of a Transformer block ----------------------------------------------
+# --- q4: a bidirectional layer from two one-way layers ----------------------------------
 
-_MODEL_SIZE = 64
-_NUM_HEADS = 4
-_FEEDFORWARD_SIZE = 256
+
+def _bidirectional_example() -> tuple[nn.Module, nn.Module, torch.Tensor]:
+    """Return (forward_layer, backward_layer, inputs): two small RNNs and a (2, 5, 3) batch."""
+    generator = torch.Generator().manual_seed(4)
+    with torch.random.fork_rng():
+        torch.manual_seed(4)
+        forward_layer = nn.RNN(3, 2, batch_first=True)
+        backward_layer = nn.RNN(3, 2, batch_first=True)
+    return forward_layer, backward_layer, torch.randn(2, 5, 3, generator=generator)
+
+
+def _bidirectional_form(answer: Callable[..., Any]) -> str | None:
+    result = answer(*_bidirectional_example())
+    if result is None:
+        return "your function returns None: write its body, and return the outputs."
+    if isinstance(result, tuple):
+        return "return only the outputs, one (batch, time, 2 * hidden) tensor, not the states."
+    if not isinstance(result, torch.Tensor) or result.shape != (2, 5, 4):
+        return (
+            "return one tensor of shape (batch, time, 2 * hidden): both directions' states "
+            "side by side at every position."
+        )
+    return None
+
 
 q4 = Exercise(
     name="nb02.q4",
+    kind="function",
+    points=2,
     question=(
-        f"How many parameters does torch.nn.TransformerEncoderLayer(d_model={_MODEL_SIZE}, "
-        f"nhead={_NUM_HEADS}, dim_feedforward={_FEEDFORWARD_SIZE}) have?"
+        "Write bidirectional(forward_layer, backward_layer, inputs) that computes what one "
+        "bidirectional recurrent layer computes, from two one-way layers: forward_layer and "
+        "backward_layer are one-layer torch.nn.RNN, GRU or LSTM modules (batch_first=True) and "
+        "inputs is (batch, time, input_size). Return a (batch, time, 2 * hidden_size) tensor "
+        "whose position t holds the forward layer's state after reading x_1 ... x_t, then the "
+        "backward layer's state after reading x_T ... x_t. The check compares it with "
+        "torch.nn.RNN/GRU/LSTM(..., bidirectional=True) holding the same weights. Pass the "
+        "function itself."
     ),
     hints=(
-        "Add up: query, key and value projections (3 of d x d, plus biases), the output "
-        "projection (d x d + d), the feed-forward network (d x ff + ff, then ff x d + d) and "
-        "two LayerNorms (2 x d each). The number of heads does not appear.",
+        "The forward half is just forward_layer(inputs)[0]. For the backward half, the layer "
+        "must read the sequence from its last position to its first: what do you feed it, and "
+        "in which order do its outputs come out?",
+        "Reverse the time axis (dim 1) of the inputs, run backward_layer, and its output at "
+        "position 0 belongs to position T. Put the outputs back in the original time order "
+        "before you concatenate the two halves along the last axis, forward half first.",
     ),
-    starter="answer = None  # your code here\nnb02.q4.check(answer)",
-    diagnose=lambda answer: number_form(answer, whole=True),
+    starter=(
+        "def bidirectional(\n"
+        "    forward_layer: nn.Module, backward_layer: nn.Module, inputs: torch.Tensor\n"
+        ") -> torch.Tensor:\n"
+        "    return None  # your code here: (batch, time, 2 * hidden_size)\n\n\n"
+        "nb02.q4.check(bidirectional)"
+    ),
+    diagnose=_bidirectional_form,
+)
+
+# --- q5: how far the gradient reaches, measured ------------------------------------------
+
+_TARGET_SHRINK = 1_000
+
+
+def _diagnose_reach(answer: Any) -> str | None:
+    value = as_float(answer)
+    if value is None:
+        return "Give a single number of steps."
+    if 0 < value < 1:
+        return "give a number of steps; a factor between 0 and 1 is only the first half."
+    return None
+
+
+q5 = Exercise(
+    name="nb02.q5",
+    question=(
+        "Measure it. In section 5, the gradient norm of the LSTM with forget bias 3 went from "
+        "its value at the last step to its value at the first, GRADIENT_LENGTH - 1 steps "
+        "earlier. Take the average shrink per step r = (first / last) ** (1 / "
+        "(GRADIENT_LENGTH - 1)) from gradient_norms, and answer: at that rate, how many steps "
+        f"back would the gradient norm have fallen to 1/{_TARGET_SHRINK:,} of its value at the "
+        "last step?"
+    ),
+    hints=(
+        "Two steps: the per-step factor r from the two end points of "
+        "gradient_norms['LSTM, forget bias 3'], then the number of steps n with "
+        f"r ** n = 1 / {_TARGET_SHRINK:,}.",
+        f"Solve r ** n = 1 / {_TARGET_SHRINK:,} for n by taking the logarithm of both sides. "
+        "Use the measured norms, not sigmoid(3): the whole LSTM is not only its forget gate.",
+    ),
+    starter=(
+        'norms = gradient_norms["LSTM, forget bias 3"]\n'
+        "answer = None  # your code here: a number of steps\n"
+        "nb02.q5.check(answer)"
+    ),
+    diagnose=_diagnose_reach,
+    needs_earlier_results=True,  # gradient_norms depends on set_seed(SEED) earlier in its cell
 )

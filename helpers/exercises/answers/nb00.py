@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from helpers.exercises import Key
-from helpers.exercises.nb00 import _normalise_precision, _normalise_split
+from helpers.exercises import Case, CaseResult, Key
+from helpers.exercises.nb00 import _GOOD_ROW, _normalise_split
 
 
 @cache
@@ -35,9 +39,14 @@ def _diagnose_train_size(answer: Any) -> str | None:
     counts = _review_counts()
     value = int(answer)
     if value == counts["train"] + counts["validation"] + counts["test"]:
-        return "that is all the reviews; count only the training split: len(splits.train)."
+        return "that is all the reviews; count only the training split."
     if value in (counts["validation"], counts["test"]):
-        return "that is the size of the validation or test split; ask for splits.train."
+        return "that is the size of the validation or test split; ask for the training split."
+    if value == 718:
+        return (
+            "718 is the training split before the later batch of 500 training-only reviews "
+            "(see data/reviews/README.md); count the split as loaded."
+        )
     return None
 
 
@@ -51,38 +60,127 @@ q1 = Key(
     solution_cell="answer = len(splits.train)\nnb00.q1.check(answer)",
 )
 
-# --- q2: which precision would a T4 use -------------------------------------------------
+# --- q2: check a row of the review files ------------------------------------------------
 
 
-def _is_t4_precision(answer: Any) -> bool:
-    return _normalise_precision(answer) == "fp16"
+@dataclass(frozen=True)
+class _Raises:
+    """The expected outcome of a bad row: ValueError, with `fragment` in its message."""
+
+    fragment: str
 
 
-def _diagnose_t4_precision(answer: Any) -> str | None:
-    value = _normalise_precision(answer)
-    if value == "bf16":
+@dataclass(frozen=True)
+class _RaisingKey(Key):
+    """A function key whose cases may expect a ValueError instead of a return value."""
+
+    def run_cases(self, function: Callable[..., Any]) -> list[CaseResult]:
+        """Return the result of `function` on every case; a `_Raises` case must raise."""
+        results = []
+        for case in self.cases:
+            try:
+                result = function(*copy.deepcopy(case.args))
+            except ValueError as error:
+                passed = isinstance(case.expected, _Raises) and case.expected.fragment in str(error)
+                message = "" if passed else f"ValueError: {error}"
+                results.append(CaseResult(case.name, passed, message))
+                continue
+            except Exception as error:  # KeyError, TypeError...: never the asked-for error
+                results.append(CaseResult(case.name, False, f"{type(error).__name__}: {error}"))
+                continue
+            results.append(CaseResult(case.name, result is None and case.expected is None))
+        return results
+
+
+def _row(line: int, **changes: str) -> tuple[dict[str, str], int]:
+    """Return (a good row with `changes`, its line number)."""
+    return ({**_GOOD_ROW, **changes}, line)
+
+
+def _without(column: str, line: int) -> tuple[dict[str, str], int]:
+    """Return (a good row without `column`, its line number)."""
+    return ({name: value for name, value in _GOOD_ROW.items() if name != column}, line)
+
+
+_ROW_CASES = (
+    Case("a good row", _row(2), None),
+    Case("a good sarcastic row", _row(9, label="positive", hard_case="sarcasm"), None),
+    Case("a one-word text", _row(14, text="Wonderful."), None),
+    Case("a label in capitals", _row(5, label="Positive"), _Raises("line 5")),
+    Case("an unknown label", _row(6, label="neutral"), _Raises("line 6")),
+    Case("an empty text", _row(7, text=""), _Raises("line 7")),
+    Case("a text of spaces", _row(8, text="   "), _Raises("line 8")),
+    Case("an unknown tag", _row(11, hard_case="irony"), _Raises("line 11")),
+    Case("an empty tag", _row(12, hard_case=""), _Raises("line 12")),
+    Case("no hard_case column", _without("hard_case", 13), _Raises("line 13")),
+    Case("no label column", _without("label", 1218), _Raises("line 1218")),
+)
+
+
+def _outcome(function: Callable[..., Any], row: dict, line: int) -> str:
+    """Return 'passes', 'ValueError: ...' or the name of another exception."""
+    try:
+        function(dict(row), line)
+    except ValueError as error:
+        return f"ValueError: {error}"
+    except Exception as error:
+        return type(error).__name__
+    return "passes"
+
+
+def _diagnose_row_checker(answer: Callable[..., Any]) -> str | None:
+    outcomes = {case.name: _outcome(answer, *case.args) for case in _ROW_CASES}
+    bad = [case for case in _ROW_CASES if isinstance(case.expected, _Raises)]
+    if all(outcomes[case.name] == "passes" for case in bad):
+        return "your function accepts every row: it must raise ValueError when a rule is broken."
+    if outcomes["no hard_case column"] == "KeyError":
         return (
-            "a T4 has compute capability 7.5; bf16 runs natively only from 8.0 (Ampere) on. "
-            "torch.cuda.is_bf16_supported() says True on a T4, but it is emulated and slow."
+            "a row without a column makes your function raise KeyError, which names neither "
+            "the line nor the problem: test for the column first and raise ValueError."
         )
-    if value == "fp32":
-        return (
-            "fp32 works but wastes the T4's tensor cores, which are built for 16-bit numbers. "
-            "Which 16-bit format does a 7.5 card support natively?"
-        )
+    if outcomes["an empty text"] != "passes" and outcomes["a text of spaces"] == "passes":
+        return "a text of only spaces is empty too: strip the white space before you test it."
+    if outcomes["an unknown label"] != "passes" and outcomes["a label in capitals"] == "passes":
+        return "the files spell labels in lower case: 'Positive' is not an allowed label."
+    raised = [outcomes[case.name] for case in bad if outcomes[case.name].startswith("ValueError")]
+    if raised and not any("line " in message for message in raised):
+        return "your error messages must name the line: start them with f'line {line}: '."
     return None
 
 
-q2 = Key(
-    is_correct=_is_t4_precision,
-    diagnose=_diagnose_t4_precision,
+q2 = _RaisingKey(
+    cases=_ROW_CASES,
+    diagnose=_diagnose_row_checker,
     solution_text=(
-        "answer = 'fp16'\n"
-        "A T4 (Turing, 7.5) has tensor cores for fp16 but no native bf16. fp16 has a small "
-        "range, so training multiplies the loss by a gradient scaler to keep small gradients "
-        "from rounding to zero."
+        "LABELS = {'positive', 'negative'}\n"
+        "TAGS = {'none', 'negation', 'contrast', 'sarcasm', 'mixed'}\n\n"
+        "def check_review(row, line):\n"
+        "    for column in ('id', 'text', 'label', 'hard_case'):\n"
+        "        if column not in row:\n"
+        "            raise ValueError(f'line {line}: no {column!r} column')\n"
+        "    if not row['text'].strip():\n"
+        "        raise ValueError(f'line {line}: the text is empty')\n"
+        "    if row['label'] not in LABELS:\n"
+        "        raise ValueError(f\"line {line}: unknown label {row['label']!r}\")\n"
+        "    if row['hard_case'] not in TAGS:\n"
+        "        raise ValueError(f\"line {line}: hard_case {row['hard_case']!r} is unknown\")\n\n"
+        "A message that names the line, the column and the bad value lets whoever edits the "
+        "file fix it at once; a bare KeyError says none of that. helpers.readers does the same "
+        "for every file the course reads."
     ),
-    solution_cell='answer = "fp16"\nnb00.q2.check(answer)',
+    solution_cell=(
+        "def check_review(row: dict, line: int) -> None:\n"
+        '    for column in ("id", "text", "label", "hard_case"):\n'
+        "        if column not in row:\n"
+        '            raise ValueError(f"line {line}: no {column!r} column")\n'
+        '    if not row["text"].strip():\n'
+        '        raise ValueError(f"line {line}: the text is empty")\n'
+        '    if row["label"] not in {"positive", "negative"}:\n'
+        "        raise ValueError(f\"line {line}: unknown label {row['label']!r}\")\n"
+        '    if row["hard_case"] not in {"none", "negation", "contrast", "sarcasm", "mixed"}:\n'
+        "        raise ValueError(f\"line {line}: unknown hard_case {row['hard_case']!r}\")\n\n\n"
+        "nb00.q2.check(check_review)"
+    ),
 )
 
 # --- q3: the share of hard cases --------------------------------------------------------
@@ -158,4 +256,134 @@ q4 = Key(
         "already fixed, so its score still measures unseen data."
     ),
     solution_cell='answer = "validation"\nnb00.q4.check(answer)',
+)
+
+# --- q5: do two reviews share a phrase --------------------------------------------------
+
+
+def _runs(text: str, length: int) -> set[tuple[str, ...]]:
+    """Return every run of `length` consecutive words of `text`."""
+    words = re.findall(r"[a-z0-9']+", text.lower())
+    return {tuple(words[start : start + length]) for start in range(len(words) - length + 1)}
+
+
+def _shares_words(text_a: str, text_b: str, length: int) -> bool:
+    return bool(_runs(text_a, length) & _runs(text_b, length))
+
+
+def _phrase_case(name: str, text_a: str, text_b: str, length: int = 6) -> Case:
+    return Case(name, (text_a, text_b, length), _shares_words(text_a, text_b, length))
+
+
+_PHRASE_CASES = (
+    _phrase_case(
+        "six shared words in the middle",
+        "Honestly, the last twenty minutes of this film are pure joy.",
+        "I think the last twenty minutes of this film drag.",
+    ),
+    _phrase_case(
+        "five shared words only",
+        "The last twenty minutes of it were fine.",
+        "Oh, the last twenty minutes of nothing.",
+    ),
+    _phrase_case(
+        "case and punctuation differ",
+        "A slow, quiet, lovely film about grief.",
+        "a slow quiet lovely film about grief",
+    ),
+    _phrase_case("both texts shorter than six words", "Great fun.", "Great fun."),
+    _phrase_case(
+        "exactly six words, identical", "one two three four five six", "ONE two three four five six"
+    ),
+    _phrase_case("runs of two words", "not bad at all", "all bad, not good", 2),
+    _phrase_case("a run of one word", "Boring.", "It was boring!", 1),
+    _phrase_case("no word in common", "Loved it.", "Hated every minute.", 1),
+    _phrase_case(
+        "the run at the very end",
+        "Skip it: the script is a mess from start to finish",
+        "the script is a mess from start to finish",
+    ),
+    _phrase_case("an apostrophe is part of a word", "it isn't good", "it isn t good", 3),
+)
+
+
+def _diagnose_shares_words(answer: Callable[[str, str, int], Any]) -> str | None:
+    if answer("Great fun.", "Great fun.", 6) is True:
+        return (
+            "two texts shorter than `length` words have no run of that length at all, so they "
+            "share none: a short text must give False."
+        )
+    if answer("A slow, quiet film.", "a slow quiet FILM", 4) is False:
+        return (
+            "find the words with the given re.findall on text.lower(): case and commas must "
+            "not matter."
+        )
+    if answer("Oh, the last twenty minutes of nothing.", "The last twenty minutes of it.", 6):
+        return (
+            "five shared words are not six: compare whole runs of `length` words, not single words."
+        )
+    if answer("one two three four five six", "one two three four five six", 6) is False:
+        return "a text of exactly `length` words has one run: let the range of starts include 0."
+    return None
+
+
+q5 = Key(
+    cases=_PHRASE_CASES,
+    diagnose=_diagnose_shares_words,
+    solution_text=(
+        "def runs(text, length):\n"
+        '    words = re.findall(r"[a-z0-9\']+", text.lower())\n'
+        "    return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}\n\n"
+        "def shares_words(text_a, text_b, length):\n"
+        "    return bool(runs(text_a, length) & runs(text_b, length))\n\n"
+        "A text shorter than `length` words has no run (the range is empty), so it shares "
+        "nothing. The course's tests run this check on the 500 later training reviews against "
+        "all 482 validation and test reviews."
+    ),
+    solution_cell=(
+        "import re\n\n\n"
+        "def word_runs(text: str, length: int) -> set[tuple[str, ...]]:\n"
+        '    words = re.findall(r"[a-z0-9\']+", text.lower())\n'
+        "    return {tuple(words[i : i + length]) for i in range(len(words) - length + 1)}\n\n\n"
+        "def shares_words(text_a: str, text_b: str, length: int) -> bool:\n"
+        "    return bool(word_runs(text_a, length) & word_runs(text_b, length))\n\n\n"
+        "nb00.q5.check(shares_words)"
+    ),
+)
+
+# --- q6: why the splits differ (written) ------------------------------------------------
+
+q6 = Key(
+    rubric=(
+        "Explains the difference: the first 1,200 reviews were split once, stratified, into "
+        "718/241/241; a later batch of 500 reviews, rich in hard cases, was added to training "
+        "only (after error analysis on validation), so training went from about 23% to 40% "
+        "hard cases while validation and test (about 24%) stayed unchanged.",
+        "Says that validation against test is fair: both were drawn the same way from the same "
+        "reviews, with the same share of hard cases (57 of 241 each) and the same labels.",
+        "Says that training against validation is not a like-for-like comparison: the model "
+        "has seen the training reviews, and the training split also has a different mix of "
+        "hard cases, so a gap mixes memorisation with difficulty.",
+    ),
+    solution_text=(
+        "The first 1,200 reviews were split once, stratified by label and tag, 60/20/20 into "
+        "718, 241 and 241 reviews, each with about a quarter hard cases. Later, error "
+        "analysis on validation showed the model failing on negation and sarcasm, so 500 new "
+        "reviews, 320 of them hard cases, were written and added to training only. That "
+        "lifted training to 487 of 1,218 (40%) and left validation and test as they were (57 of 241 each). So a "
+        "validation score and a test score are comparable: same kind of reviews, same mix. A "
+        "training score is not comparable with either: the model has seen those reviews, and "
+        "their mix of hard cases differs too, so the gap mixes memorisation and difficulty."
+    ),
+    solution_cell=(
+        "answer = (\n"
+        '    "The first 1,200 reviews were split once, stratified, into 718, 241 and 241 "\n'
+        '    "(about a quarter hard cases each); a later batch of 500 reviews, mostly hard "\n'
+        '    "cases, went to training only, which lifted it to 40%. Validation and test were "\n'
+        '    "drawn the same way and never changed, so their scores are comparable. A "\n'
+        '    "training score is not: "\n'
+        '    "the model saw those reviews, and their mix of hard cases is different."\n'
+        ")\n"
+        "nb00.q6.check(answer)"
+    ),
 )

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import torch
+from torch import nn
 
-from helpers.exercises import Credit, Key, as_bool_mask, as_float, is_close
+from helpers import recurrent
+from helpers.exercises import Case, Credit, Key, as_float, is_close
 from helpers.exercises.nb02 import (
-    _CAUSAL_LENGTH,
-    _FEEDFORWARD_SIZE,
     _FORGET_BIAS,
     _FORGET_STEPS,
     _LSTM_HIDDEN_SIZE,
     _LSTM_INPUT_SIZE,
-    _MODEL_SIZE,
-    _NUM_HEADS,
+    _TARGET_SHRINK,
+    _gru_example,
 )
 
 # --- q1: parameters of an LSTM layer ----------------------------------------------------
@@ -54,41 +57,143 @@ q1 = Key(
     ),
 )
 
-# --- q2: the causal mask ----------------------------------------------------------------
-
-_CAUSAL_MASK = torch.triu(torch.ones(_CAUSAL_LENGTH, _CAUSAL_LENGTH, dtype=torch.bool), diagonal=1)
+# --- q2: a GRU cell, from its equations -------------------------------------------------
 
 
-def _is_causal_mask(answer: Any) -> bool:
-    mask = as_bool_mask(answer)
-    return mask.shape == _CAUSAL_MASK.shape and bool(torch.equal(mask, _CAUSAL_MASK))
+def _gru_reference(*arguments: torch.Tensor) -> torch.Tensor:
+    """Return torch.nn.GRUCell's step for (inputs, hidden, W_ih, W_hh, b_ih, b_hh)."""
+    inputs, hidden, weight_input, weight_hidden, bias_input, bias_hidden = arguments
+    cell = nn.GRUCell(inputs.shape[1], hidden.shape[1])
+    with torch.no_grad():
+        cell.weight_ih.copy_(weight_input)
+        cell.weight_hh.copy_(weight_hidden)
+        cell.bias_ih.copy_(bias_input)
+        cell.bias_hh.copy_(bias_hidden)
+        return cell(inputs, hidden)  # (batch, hidden)
 
 
-def _diagnose_causal_mask(answer: Any) -> str | None:
-    mask = as_bool_mask(answer)
-    if mask.shape != _CAUSAL_MASK.shape:
+def _gru_arguments(
+    batch: int, input_size: int, hidden_size: int, seed: int, scale: float = 1.0
+) -> tuple[torch.Tensor, ...]:
+    """Return random (inputs, hidden, W_ih, W_hh, b_ih, b_hh) of the given sizes."""
+    generator = torch.Generator().manual_seed(seed)
+
+    def draw(*shape: int) -> torch.Tensor:
+        return scale * torch.randn(*shape, generator=generator)
+
+    rows = 3 * hidden_size
+    return (
+        draw(batch, input_size),
+        draw(batch, hidden_size),
+        draw(rows, input_size),
+        draw(rows, hidden_size),
+        draw(rows),
+        draw(rows),
+    )
+
+
+def _gru_case(name: str, arguments: tuple[torch.Tensor, ...]) -> Case:
+    return Case(name, arguments, _gru_reference(*arguments))
+
+
+def _with_zero_hidden(arguments: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    inputs, hidden, *weights = arguments
+    return (inputs, torch.zeros_like(hidden), *weights)
+
+
+def _states_close(result: Any, expected: torch.Tensor) -> bool:
+    return (
+        isinstance(result, torch.Tensor)
+        and result.shape == expected.shape
+        and torch.allclose(result.detach().to(expected.dtype), expected, atol=1e-5)
+    )
+
+
+_GRU_CASES = (
+    _gru_case("the example", _gru_example()),
+    _gru_case("batch 4, input 3, hidden 5", _gru_arguments(4, 3, 5, seed=1)),
+    _gru_case("a batch of one", _gru_arguments(1, 6, 3, seed=2)),
+    _gru_case("hidden size 1", _gru_arguments(3, 2, 1, seed=3)),
+    _gru_case("a zero state", _with_zero_hidden(_gru_arguments(2, 4, 4, seed=4))),
+    _gru_case("large weights (saturated gates)", _gru_arguments(2, 3, 3, seed=5, scale=4.0)),
+)
+
+
+def _gru_variant(arguments: tuple[torch.Tensor, ...], mistake: str) -> torch.Tensor:
+    """Return the GRU step computed with one known mistake."""
+    inputs, hidden, weight_input, weight_hidden, bias_input, bias_hidden = arguments
+    from_input = (inputs @ weight_input.T + bias_input).chunk(3, dim=1)
+    from_hidden = (hidden @ weight_hidden.T + bias_hidden).chunk(3, dim=1)
+    first, second = (1, 0) if mistake == "order" else (0, 1)
+    reset = torch.sigmoid(from_input[first] + from_hidden[first])
+    update = torch.sigmoid(from_input[second] + from_hidden[second])
+    if mistake == "reset before product":
+        hidden_rows = weight_hidden.chunk(3, dim=0)[2]
+        hidden_part = (reset * hidden) @ hidden_rows.T + bias_hidden.chunk(3)[2]
+    else:
+        hidden_part = reset * from_hidden[2]
+    candidate = torch.tanh(from_input[2] + hidden_part)
+    if mistake == "swapped update":
+        return update * candidate + (1 - update) * hidden
+    return (1 - update) * candidate + update * hidden
+
+
+def _diagnose_gru(answer: Callable[..., Any]) -> str | None:
+    arguments = _gru_arguments(3, 4, 5, seed=9)
+    result = answer(*[argument.clone() for argument in arguments])
+    if not isinstance(result, torch.Tensor) or result.shape != (3, 5):
         return None  # the public form check says it
-    if torch.equal(mask, _CAUSAL_MASK.T):
-        return "Transposed: row i is the position that looks, column j the position looked at."
-    if torch.equal(mask, ~_CAUSAL_MASK):
-        return "Inverted: True must mean 'may NOT attend' (the future), False 'may attend'."
-    if torch.equal(mask, torch.triu(torch.ones_like(mask), diagonal=0)):
-        return "A position may attend to itself: keep the diagonal False."
+    hints = {
+        "reset before product": (
+            "close: you applied the reset gate to h before the product (Cho et al.'s first "
+            "form). PyTorch applies it after: r * (W_hn h + b_hn)."
+        ),
+        "swapped update": (
+            "the roles of z are swapped: in PyTorch z keeps the old state, "
+            "h' = (1 - z) * n + z * h."
+        ),
+        "order": "PyTorch stacks the blocks r, z, n: the first block is the reset gate.",
+    }
+    for mistake, hint in hints.items():
+        if _states_close(result, _gru_variant(arguments, mistake)):
+            return Credit(hint, 0.5) if mistake == "reset before product" else hint
     return None
 
 
 q2 = Key(
-    is_correct=_is_causal_mask,
-    diagnose=_diagnose_causal_mask,
+    cases=_GRU_CASES,
+    compare=_states_close,
+    diagnose=_diagnose_gru,
     solution_text=(
-        "answer = torch.triu(torch.ones(4, 4, dtype=torch.bool), diagonal=1)\n"
-        "tensor([[False,  True,  True,  True],\n"
-        "        [False, False,  True,  True],\n"
-        "        [False, False, False,  True],\n"
-        "        [False, False, False, False]])"
+        "def gru_cell(inputs, hidden, weight_input, weight_hidden, bias_input, bias_hidden):\n"
+        "    from_input = inputs @ weight_input.T + bias_input  # (batch, 3 * hidden)\n"
+        "    from_hidden = hidden @ weight_hidden.T + bias_hidden  # (batch, 3 * hidden)\n"
+        "    input_r, input_z, input_n = from_input.chunk(3, dim=1)\n"
+        "    hidden_r, hidden_z, hidden_n = from_hidden.chunk(3, dim=1)\n"
+        "    reset = torch.sigmoid(input_r + hidden_r)\n"
+        "    update = torch.sigmoid(input_z + hidden_z)\n"
+        "    candidate = torch.tanh(input_n + reset * hidden_n)\n"
+        "    return (1 - update) * candidate + update * hidden\n\n"
+        "The two products stay apart because the reset gate multiplies only the hidden part "
+        "of the candidate, bias b_hn included. With z near 1 the state is copied forward, as "
+        "an LSTM's cell is with f near 1 and i near 0."
     ),
     solution_cell=(
-        "answer = torch.triu(torch.ones(4, 4, dtype=torch.bool), diagonal=1)\nnb02.q2.check(answer)"
+        "def gru_cell(\n"
+        "    inputs: torch.Tensor,\n"
+        "    hidden: torch.Tensor,\n"
+        "    weight_input: torch.Tensor,\n"
+        "    weight_hidden: torch.Tensor,\n"
+        "    bias_input: torch.Tensor,\n"
+        "    bias_hidden: torch.Tensor,\n"
+        ") -> torch.Tensor:\n"
+        "    input_r, input_z, input_n = (inputs @ weight_input.T + bias_input).chunk(3, dim=1)\n"
+        "    hidden_r, hidden_z, hidden_n = (hidden @ weight_hidden.T + bias_hidden).chunk(3, dim=1)\n"
+        "    reset = torch.sigmoid(input_r + hidden_r)\n"
+        "    update = torch.sigmoid(input_z + hidden_z)\n"
+        "    candidate = torch.tanh(input_n + reset * hidden_n)\n"
+        "    return (1 - update) * candidate + update * hidden\n\n\n"
+        "nb02.q2.check(gru_cell)"
     ),
 )
 
@@ -111,54 +216,194 @@ q3 = Key(
     is_correct=is_close(_SURVIVING_FRACTION, 1e-3),
     diagnose=_diagnose_one_step,
     solution_text=(
-        "answer = (1 / (1 + math.exp(-3))) ** 50  # about 0.089\n"
-        "f is about 0.953, and 0.953**50 is about 9%. With f = sigmoid(0) = 0.5 only "
-        "0.5**50 (about 1e-15) would survive: the forget gate sets the memory's half-life."
+        "answer = (1 / (1 + math.exp(-3))) ** 50  # = 0.0881\n"
+        "f is about 0.953, and 0.953**50 is about 9%: the content shrinks about 11-fold, "
+        "with a half-life of about 14 steps. With f = sigmoid(0) = 0.5 only 0.5**50 (about "
+        "1e-15) would survive: the forget gate sets how far the memory reaches, but any f "
+        "below 1 still shrinks it geometrically."
     ),
     solution_cell="answer = torch.sigmoid(torch.tensor(3.0)).item() ** 50\nnb02.q3.check(answer)",
 )
 
-# --- q4: parameters of a Transformer block ----------------------------------------------
+# --- q4: a bidirectional layer from two one-way layers ----------------------------------
+
+_LAYER_TYPES = {"RNN": nn.RNN, "GRU": nn.GRU, "LSTM": nn.LSTM}
 
 
-def _transformer_layer_parameter_count(model_size: int, feedforward_size: int) -> int:
-    """Return the parameters of one torch.nn.TransformerEncoderLayer (any number of heads)."""
-    attention = 3 * model_size * model_size + 3 * model_size  # query, key, value projections
-    attention += model_size * model_size + model_size  # output projection
-    feedforward = model_size * feedforward_size + feedforward_size
-    feedforward += feedforward_size * model_size + model_size
-    layer_norms = 2 * (2 * model_size)  # a scale and a shift, twice
-    return attention + feedforward + layer_norms
+def _one_way_pair(
+    kind: str, input_size: int, hidden_size: int, seed: int
+) -> tuple[nn.Module, nn.Module, nn.Module]:
+    """Return (bidirectional layer, forward layer, backward layer) sharing the same weights."""
+    layer_type = _LAYER_TYPES[kind]
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        both = layer_type(input_size, hidden_size, batch_first=True, bidirectional=True)
+        forward_layer = layer_type(input_size, hidden_size, batch_first=True)
+        backward_layer = layer_type(input_size, hidden_size, batch_first=True)
+    with torch.no_grad():
+        for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
+            getattr(forward_layer, name).copy_(getattr(both, name))
+            getattr(backward_layer, name).copy_(getattr(both, f"{name}_reverse"))
+    return both, forward_layer, backward_layer
 
 
-def _diagnose_transformer_parameters(answer: Any) -> str | Credit | None:
-    value = as_float(answer)
-    if value is None:
-        return "Give a whole number."
-    expected = _transformer_layer_parameter_count(_MODEL_SIZE, _FEEDFORWARD_SIZE)
-    if value == expected - 4 * _MODEL_SIZE:
-        return Credit(
-            "You left out the two LayerNorms (a weight and a bias of size d_model each).", 0.5
-        )
-    if value == expected - (4 * _MODEL_SIZE + _FEEDFORWARD_SIZE):
-        return "You left out the biases of the linear layers."
-    if value == _NUM_HEADS * expected:
-        return "The number of heads does not change the parameter count: heads split d_model."
+def _bidirectional_case(
+    name: str, kind: str, batch: int, time: int, input_size: int, hidden_size: int, seed: int
+) -> Case:
+    both, forward_layer, backward_layer = _one_way_pair(kind, input_size, hidden_size, seed)
+    inputs = torch.randn(batch, time, input_size, generator=torch.Generator().manual_seed(seed))
+    with torch.no_grad():
+        expected, _ = both(inputs)  # (batch, time, 2 * hidden)
+    return Case(name, (forward_layer, backward_layer, inputs), expected)
+
+
+_BIDIRECTIONAL_CASES = (
+    _bidirectional_case("an RNN, 5 steps", "RNN", 2, 5, 3, 4, seed=1),
+    _bidirectional_case("a GRU, 7 steps", "GRU", 3, 7, 2, 3, seed=2),
+    _bidirectional_case("an LSTM, 6 steps", "LSTM", 2, 6, 4, 5, seed=3),
+    _bidirectional_case("a single step", "RNN", 2, 1, 3, 2, seed=4),
+    _bidirectional_case("a batch of one", "LSTM", 1, 4, 2, 2, seed=5),
+    _bidirectional_case("hidden size 1", "GRU", 2, 5, 3, 1, seed=6),
+)
+
+
+def _bidirectional_variant(
+    forward_layer: nn.Module, backward_layer: nn.Module, inputs: torch.Tensor, mistake: str
+) -> torch.Tensor:
+    """Return the bidirectional outputs computed with one known mistake."""
+    forward_half, _ = forward_layer(inputs)  # (batch, time, hidden)
+    if mistake == "no reversal":
+        backward_half, _ = backward_layer(inputs)
+    else:
+        backward_half, _ = backward_layer(inputs.flip(1))
+        if mistake != "outputs not flipped back":
+            backward_half = backward_half.flip(1)
+    if mistake == "backward first":
+        return torch.cat([backward_half, forward_half], dim=-1)
+    return torch.cat([forward_half, backward_half], dim=-1)
+
+
+def _diagnose_bidirectional(answer: Callable[..., Any]) -> str | None:
+    case = _BIDIRECTIONAL_CASES[0]
+    result = answer(*copy.deepcopy(case.args))
+    if not isinstance(result, torch.Tensor) or result.shape != case.expected.shape:
+        return None  # the public form check says it
+    hints = {
+        "outputs not flipped back": (
+            "the backward layer's outputs come out in reversed order: its first output belongs "
+            "to the last position. Put them back in time order before concatenating."
+        ),
+        "no reversal": (
+            "your backward layer reads the sequence forwards: feed it the inputs reversed in "
+            "time, so that it starts from the last position."
+        ),
+        "backward first": "the forward half comes first in the last axis, then the backward half.",
+    }
+    with torch.no_grad():
+        for mistake, hint in hints.items():
+            if _states_close(result, _bidirectional_variant(*case.args, mistake)):
+                return hint
     return None
 
 
 q4 = Key(
-    is_correct=is_close(_transformer_layer_parameter_count(_MODEL_SIZE, _FEEDFORWARD_SIZE), 1e-9),
-    diagnose=_diagnose_transformer_parameters,
+    cases=_BIDIRECTIONAL_CASES,
+    compare=_states_close,
+    diagnose=_diagnose_bidirectional,
     solution_text=(
-        "answer = (3 * 64 * 64 + 3 * 64) + (64 * 64 + 64) + (64 * 256 + 256) + (256 * 64 + 64) "
-        "+ 2 * 2 * 64  # = 49,984\n"
-        "Heads split the 64 dimensions into 4 groups of 16; they share the same projection "
-        "matrices, so nhead changes the computation, not the parameter count."
+        "def bidirectional(forward_layer, backward_layer, inputs):\n"
+        "    forward_half, _ = forward_layer(inputs)  # (batch, time, hidden)\n"
+        "    backward_half, _ = backward_layer(inputs.flip(1))  # reads x_T first\n"
+        "    backward_half = backward_half.flip(1)  # back to time order\n"
+        "    return torch.cat([forward_half, backward_half], dim=-1)  # (batch, time, 2 * hidden)\n\n"
+        "The two directions never meet inside the layer: each half of a position's vector sees "
+        "one side of the sentence only. ELMo works this way; BERT's layers see both sides at "
+        "once."
     ),
     solution_cell=(
-        "layer = torch.nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=256)\n"
-        "answer = sum(p.numel() for p in layer.parameters())\n"
-        "nb02.q4.check(answer)"
+        "def bidirectional(\n"
+        "    forward_layer: nn.Module, backward_layer: nn.Module, inputs: torch.Tensor\n"
+        ") -> torch.Tensor:\n"
+        "    forward_half, _ = forward_layer(inputs)  # (batch, time, hidden)\n"
+        "    backward_half, _ = backward_layer(inputs.flip(1))  # reads the last step first\n"
+        "    return torch.cat([forward_half, backward_half.flip(1)], dim=-1)\n\n\n"
+        "nb02.q4.check(bidirectional)"
+    ),
+)
+
+# --- q5: how far the gradient reaches, measured ------------------------------------------
+
+_GRADIENT_LENGTH = 60  # as section 5 of the notebook: GRADIENT_LENGTH, SEED = 0
+
+
+@cache
+def _measured_norms() -> tuple[tuple[float, ...], ...]:
+    """Return section 5's gradient norms (forget bias 3, plain RNN, default LSTM), rebuilt."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)  # the notebook's set_seed(SEED), SEED = 0
+        inputs = torch.randn(16, _GRADIENT_LENGTH, 32)  # (batch, time, input)
+        remembering_lstm = recurrent.LSTMFromScratch(input_size=32, hidden_size=64)
+        recurrent.set_forget_bias(remembering_lstm, 3.0)
+        layers = [
+            remembering_lstm,
+            recurrent.RNNFromScratch(input_size=32, hidden_size=64),
+            recurrent.LSTMFromScratch(input_size=32, hidden_size=64),
+        ]
+        return tuple(
+            tuple(recurrent.gradient_norms_through_time(layer, inputs)) for layer in layers
+        )
+
+
+def _per_step(norms: tuple[float, ...]) -> float:
+    return (norms[0] / norms[-1]) ** (1 / (len(norms) - 1))
+
+
+def _steps_to_shrink(rate: float) -> float:
+    return math.log(1 / _TARGET_SHRINK) / math.log(rate)
+
+
+def _expected_reach() -> float:
+    return _steps_to_shrink(_per_step(_measured_norms()[0]))
+
+
+def _is_reach(answer: Any) -> bool:
+    return abs(float(answer) - _expected_reach()) <= 0.02 * _expected_reach()
+
+
+def _diagnose_reach_with_key(answer: Any) -> str | None:
+    value = float(answer)
+    remembering, plain, default = _measured_norms()
+    if math.isclose(value, _per_step(remembering), rel_tol=1e-2):
+        return "that is the per-step factor r; now solve r ** n = 1/1,000 for n."
+    if math.isclose(value, _steps_to_shrink(1 / (1 + math.exp(-3))), rel_tol=2e-2):
+        return (
+            "that uses sigmoid(3), the forget gate alone. Measure r from gradient_norms: the "
+            "whole LSTM's gradient does not shrink at exactly that rate."
+        )
+    if any(
+        math.isclose(value, _steps_to_shrink(_per_step(norms)), rel_tol=5e-2)
+        for norms in (plain, default)
+    ):
+        return "that is another layer's rate: use gradient_norms['LSTM, forget bias 3']."
+    return None
+
+
+q5 = Key(
+    is_correct=_is_reach,
+    diagnose=_diagnose_reach_with_key,
+    solution_text=(
+        "norms = gradient_norms['LSTM, forget bias 3']\n"
+        "rate = (norms[0] / norms[-1]) ** (1 / (len(norms) - 1))  # about 0.965 per step\n"
+        "answer = math.log(1 / 1000) / math.log(rate)  # about 197 steps\n"
+        "The gradient still shrinks geometrically, just slowly: about 200 steps for a factor "
+        "of 1,000 (sigmoid(3) alone would predict 142). The plain RNN, at about 0.49 per "
+        "step, loses the same factor in about 10 steps. A large forget bias buys distance, not "
+        "immunity; attention's path is one step at any distance."
+    ),
+    solution_cell=(
+        'norms = gradient_norms["LSTM, forget bias 3"]\n'
+        "rate = (norms[0] / norms[-1]) ** (1 / (len(norms) - 1))\n"
+        "answer = math.log(1 / 1000) / math.log(rate)\n"
+        "nb02.q5.check(answer)"
     ),
 )
