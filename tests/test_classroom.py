@@ -8,6 +8,7 @@ and the seven untouched ones, in parallel kernels, offline, in smoke mode.
 from __future__ import annotations
 
 import csv
+import importlib
 import json
 import os
 import subprocess
@@ -22,6 +23,7 @@ from helpers.classroom import grade as grading
 from helpers.classroom import reports
 from helpers.classroom.notebooks import find_exercise, read_notebook, source, write_notebook
 from helpers.classroom.release import ReleaseConfig, ReleaseError, audit, release
+from helpers.exercises import Exercise
 from helpers.exercises.capture import load_key
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +77,15 @@ def graded(released, tmp_path_factory):
 # --- the release ---------------------------------------------------------------------------
 
 
+def course_exercise_count() -> int:
+    """Return how many exercises the course's notebooks have (their helpers.exercises modules)."""
+    count = 0
+    for path in COURSE_NOTEBOOKS:
+        module = importlib.import_module(f"helpers.exercises.nb{path.name[:2]}")
+        count += sum(isinstance(value, Exercise) for value in vars(module).values())
+    return count
+
+
 def text_files(tree: Path) -> list[Path]:
     return [path for path in tree.rglob("*") if path.is_file() and path.suffix != ".csv"]
 
@@ -86,7 +97,7 @@ def test_the_release_tree_holds_no_solution_and_no_hidden_test(released):
     assert not (student / "tests").exists() and not list(student.rglob("*.pyc"))
     texts = "\n".join(path.read_text(errors="replace") for path in text_files(student))
     exercises = [exercise for info in report.notebooks for exercise in info.exercises]
-    assert len(exercises) == 28
+    assert len(exercises) == course_exercise_count()
     for exercise in exercises:
         key = load_key(exercise.name, str(hidden))
         assert key.solution_text not in texts, exercise.name
@@ -140,7 +151,8 @@ def test_a_release_of_solved_notebooks_gives_students_the_starters(tmp_path, mon
         tmp_path / "student", tmp_path / "hidden", repo=REPO, notebooks=tmp_path / "solved"
     )
     report = release(config)  # raises ReleaseError if a solution were left in the tree
-    assert sum(len(info.exercises) for info in report.notebooks) == 28 and not report.missing
+    assert sum(len(info.exercises) for info in report.notebooks) == course_exercise_count()
+    assert not report.missing
 
 
 def test_a_release_refuses_to_put_the_hidden_tests_in_the_student_tree(tmp_path):
@@ -163,27 +175,40 @@ def test_a_practice_release_keeps_the_keys(tmp_path, monkeypatch_module):
 
 # --- grading the fixture class -------------------------------------------------------------
 
-# What each student deserves on notebook 03 (points: q1 1, q2 1, q3 2, q4 1).
+# What each student deserves on notebook 03 (points: q1 1, q2 1, q3 2, q4 1, q5 2, q6 1, q7 1).
+# The fixture students change only q1 to q4: their q5 to q7 cells are still the starters.
+QUESTIONS = ("q1", "q2", "q3", "q4", "q5", "q6", "q7")
+UNTOUCHED = ("not attempted",) * 3  # q5, q6, q7
 EXPECTED = {
-    "ada_correct": ("1", "1", "2", "1", "5", "graded"),
-    "ben_half": ("1", "0.5", "1", "0", "2.5", "graded"),
+    "ada_correct": ("1", "1", "2", "1", *UNTOUCHED, "5", "graded"),
+    "ben_half": ("1", "0.5", "1", "0", *UNTOUCHED, "2.5", "graded"),
     "cleo_crash": (
         "1",
         "error: TypeError: unsupported operand type(s) for @: 'Tensor' and 'str'",
         "2",
         "1",
+        *UNTOUCHED,
         "4",
         "errors",
     ),
-    "dan_loop": ("1", "timeout", "2", "1", "4", "timeout"),
-    "eve_dies": ("1", "kernel died", "kernel died", "kernel died", "1", "kernel died"),
-    "finn_edited": ("1", "check line edited", "2", "1", "4", "graded"),
-    "gus_reuses_answer": ("1", "1", "2", "1", "5", "graded"),
-    "hana_not_a_notebook": ("invalid notebook",) * 4 + ("0", "invalid notebook"),
-    "ivan_untouched": ("not attempted",) * 4 + ("0", "graded"),
-    "jo_missing": ("1", "not attempted", "not attempted", "missing", "1", "graded"),
-    "zoe_solutions": ("1", "1", "2", "1", "5", "graded"),
+    "dan_loop": ("1", "timeout", "2", "1", *UNTOUCHED, "4", "timeout"),
+    "eve_dies": ("1", "kernel died", "kernel died", "kernel died", *UNTOUCHED, "1", "kernel died"),
+    "finn_edited": ("1", "check line edited", "2", "1", *UNTOUCHED, "4", "graded"),
+    "gus_reuses_answer": ("1", "1", "2", "1", *UNTOUCHED, "5", "graded"),
+    "hana_not_a_notebook": ("invalid notebook",) * 7 + ("0", "invalid notebook"),
+    "ivan_untouched": ("not attempted",) * 7 + ("0", "graded"),
+    "jo_missing": (
+        "1",
+        "not attempted",
+        "not attempted",
+        "missing",
+        *UNTOUCHED,
+        "1",
+        "graded",
+    ),
+    "zoe_solutions": ("1", "1", "2", "1", "2", "1", "1", "9", "graded"),
 }
+N03_MAX = "9"
 FLAGS = {
     "ada_correct": "same code as gus_reuses_answer: nb03.q3",
     "finn_edited": "check line edited: nb03.q2, nb03.q4",
@@ -195,19 +220,34 @@ def test_every_student_gets_what_they_deserve_on_notebook_03(graded):
     table, _rows, _out, _seconds = graded
     for student, expected in EXPECTED.items():
         row = table[(student, N03)]
-        got = tuple(row[column] for column in ("q1", "q2", "q3", "q4", "total"))
+        got = tuple(row[column] for column in (*QUESTIONS, "total"))
         assert got + (row["status"].split(":")[0],) == expected, student
-        assert row["max"] == "5" and row["flags"] == FLAGS.get(student, ""), student
+        assert row["max"] == N03_MAX and row["flags"] == FLAGS.get(student, ""), student
+
+
+def written_points(path: Path) -> tuple[list[str], float]:
+    """Return a notebook's written exercises (gradebook columns) and the points they carry."""
+    module = importlib.import_module(f"helpers.exercises.nb{path.name[:2]}")
+    written = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, Exercise) and value.kind == "written"
+    ]
+    return [exercise.name.split(".")[1] for exercise in written], sum(e.points for e in written)
 
 
 def test_the_solution_notebooks_score_full_marks_and_the_release_zero(graded):
+    """Full marks on everything graded automatically; written answers wait for a TA."""
     table, _rows, _out, _seconds = graded
     for path in COURSE_NOTEBOOKS:
         solved, untouched = (
             table[("zoe_solutions", path.name)],
             table[("ivan_untouched", path.name)],
         )
-        assert solved["total"] == solved["max"] and solved["status"] == "graded", path.name
+        columns, points = written_points(path)
+        assert float(solved["total"]) == float(solved["max"]) - points, path.name
+        assert all(solved[column] == "to be scored" for column in columns), path.name
+        assert solved["status"] == "graded", path.name
         assert untouched["total"] == "0", path.name
         questions = [name for name in untouched if name.startswith("q") and untouched[name]]
         assert len(questions) >= 4
@@ -218,7 +258,7 @@ def test_the_solution_notebooks_score_full_marks_and_the_release_zero(graded):
 def test_a_feedback_file_gives_hints_and_hidden_test_names_but_not_their_inputs(graded):
     _table, _rows, out, _seconds = graded
     text = (out / "feedback" / "ben_half" / "03_self_attention_math.md").read_text()
-    assert "Score: 2.5 / 5" in text and "## nb03.q3: 1 / 2" in text
+    assert f"Score: 2.5 / {N03_MAX}" in text and "## nb03.q3: 1 / 2" in text
     assert "you forgot to divide the scores by sqrt(d_k)" in text and "50% of the points" in text
     assert "- one token: passed" in text and "- head size 1: failed" in text
     assert "inputs:" not in text and "shape (2, 3, 4)" not in text
@@ -238,6 +278,8 @@ def test_gradescope_results_follow_its_format(graded):
     tests = {test["name"]: test for test in data["tests"]}
     q3 = tests[f"{N03}: nb03.q3"]
     assert (q3["score"], q3["max_score"], q3["visibility"]) == (1.0, 2.0, "after_published")
+    q5 = tests[f"{N03}: nb03.q5"]  # not attempted: no points of its 2
+    assert (q5["score"], q5["max_score"]) == (0.0, 2.0)
 
 
 def test_grading_the_class_does_not_wait_on_hung_notebooks(graded):

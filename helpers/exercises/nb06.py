@@ -1,4 +1,4 @@
-"""Exercises for notebook 06, evaluation: precision, recall, F1, calibration and baselines.
+"""Exercises for notebook 06, evaluation: precision, recall, F1, calibration, baselines, intervals.
 
 Used by notebooks/06_evaluation_and_applications.ipynb. The keys are in answers/nb06.py.
 """
@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.exercises import Exercise, as_float, number_form
+from helpers.exercises import Exercise, as_float, fraction_form
 
 # --- q1: precision and recall from a confusion matrix -----------------------------------
 
@@ -45,8 +45,10 @@ q1 = Exercise(
         "0 = negative, 1 = positive). Give (precision, recall) of the positive class as a tuple."
     ),
     hints=(
-        "TP is CONFUSION[1, 1]. Precision = TP / (everything predicted positive: column 1); "
-        "recall = TP / (everything truly positive: row 1).",
+        "Find the true positives first: the reviews that are positive and were called positive. "
+        "Which row and which column of CONFUSION hold them?",
+        "Precision divides the true positives by every review the model called positive (a "
+        "column of CONFUSION); recall divides them by every review that is positive (a row).",
     ),
     starter=(
         "print(nb06.CONFUSION)\n"
@@ -72,7 +74,12 @@ def _diagnose_accuracy(answer: Any) -> str | None:
 q2 = Exercise(
     name="nb06.q2",
     question="What is the F1 score of the positive class of nb06.CONFUSION?",
-    hints=("F1 is the harmonic mean of precision and recall: 2 * P * R / (P + R).",),
+    hints=(
+        "Start from the precision and recall of exercise 1. F1 is not their plain average: it "
+        "is the mean that stays low when either of them is low.",
+        "Section 3 of the notebook gives F1 in two forms: one from precision and recall, one "
+        "from TP, FP and FN. Both give the same number; compute one and check with the other.",
+    ),
     starter="answer = None  # your code here\nnb06.q2.check(answer)",
     diagnose=_diagnose_accuracy,
 )
@@ -103,8 +110,10 @@ q3 = Exercise(
         "error?"
     ),
     hints=(
-        "For each bin: its accuracy (mean of CORRECT), its mean confidence, and the gap between "
-        "them. ECE = sum over bins of (examples in bin / all examples) * gap.",
+        "Sort the six predictions into the two bins first. For each bin, compare how often it "
+        "was right with how sure it claimed to be.",
+        "Per bin: accuracy (mean of CORRECT there), mean confidence, and the absolute gap "
+        "between them. The ECE weights each bin's gap by the share of the examples it holds.",
     ),
     starter=(
         'print("confidences:", nb06.CONFIDENCES, "\\ncorrect:    ", nb06.CORRECT)\n'
@@ -116,28 +125,158 @@ q3 = Exercise(
 
 # --- q4: the accuracy any model must beat -----------------------------------------------
 
-
-def _diagnose_majority(answer: Any) -> str | None:
-    value = as_float(answer)
-    if value == 120:
-        return "that is the number of correct answers; divide by the 241 reviews."
-    if value == 50:
-        return "that is a percentage; give a fraction between 0 and 1."
-    if value == 1:
-        return "it is right on every positive review and wrong on every negative one."
-    return number_form(answer)
-
-
 q4 = Exercise(
     name="nb06.q4",
     question=(
-        "The course's test split has 120 positive and 121 negative reviews. What accuracy does a "
-        "'model' get that answers 'positive' to every review, without reading it?"
+        "The exercise cell prints how many of the course's test reviews carry each label. What "
+        "accuracy does a 'model' get that answers 'positive' to every review, without reading "
+        "it? Give a fraction between 0 and 1."
     ),
     hints=(
-        "It is right exactly on the positive reviews. On a balanced split that is the floor any "
-        "real model must clear; on an unbalanced one it can look deceptively high.",
+        "On which reviews is such a 'model' right, and on which is it wrong?",
+        "It is right on every review of one label and wrong on every review of the other. On "
+        "a balanced split that is the floor any real model must clear; on an unbalanced one it "
+        "can look deceptively high.",
     ),
-    starter="answer = None  # your code here\nnb06.q4.check(answer)",
-    diagnose=_diagnose_majority,
+    starter=(
+        "print({name: int((test_labels == label).sum()) for label, name in enumerate(splits.label_names)})\n"
+        "answer = None  # your code here\n"
+        "nb06.q4.check(answer)"
+    ),
+    diagnose=fraction_form,
+)
+
+# --- q5: temperature scaling, as a function ----------------------------------------------
+
+
+def _sample_logits() -> tuple[np.ndarray, np.ndarray]:
+    """Return fixed (logits (8, 2), labels (8,)) to try a temperature-fitting function on."""
+    generator = np.random.default_rng(6)
+    return generator.normal(0, 3, size=(8, 2)), np.array([0, 1, 1, 0, 1, 0, 0, 1])
+
+
+def _temperature_form(answer: Any) -> str | None:
+    result = answer(*_sample_logits())
+    if result is None:
+        return "your function returns None: write its body (and return T)."
+    value = as_float(result)
+    if value is None or not np.ndim(result) == 0:
+        return "return one number, the temperature T."
+    if not math.isfinite(value) or value <= 0:
+        return "T must be a positive, finite number: softmax(logits / T) needs T > 0."
+    return None
+
+
+q5 = Exercise(
+    name="nb06.q5",
+    kind="function",
+    points=2,
+    question=(
+        "Temperature scaling: write fit_temperature(logits, labels) that takes a classifier's "
+        "logits on a validation set (a NumPy array of shape (examples, classes)) and the true "
+        "labels (integers), and returns the temperature T > 0 that minimises the mean negative "
+        "log-likelihood of the labels under softmax(logits / T). The check runs it on hidden "
+        "sets (over- and under-confident, two and three classes, a small one) and accepts a T "
+        "whose log-likelihood is within 0.002 of the best; every best T there lies between "
+        "0.1 and 10. Pass the function itself."
+    ),
+    hints=(
+        "Write the loss first: for a given T, the mean over examples of minus the log of the "
+        "probability that softmax(logits / T) gives the true label. Then find the T where it "
+        "is smallest.",
+        "The loss has one minimum in T, so a search works: try many T between 0.05 and 20 "
+        "(evenly spaced on a log scale) and keep the best; or let an optimiser work on log T, "
+        "which keeps T positive. Compute log-softmax stably: subtract each row's maximum "
+        "before exponentiating.",
+    ),
+    starter=(
+        "def fit_temperature(logits, labels):\n"
+        "    return None  # your code here: the temperature T\n\n\n"
+        "nb06.q5.check(fit_temperature)"
+    ),
+    diagnose=_temperature_form,
+)
+
+# --- q6: a bootstrap confidence interval, as a function ----------------------------------
+
+
+def _interval_form(answer: Any) -> str | None:
+    result = answer(np.array([1, 0, 1, 1, 0, 1, 1, 1]))
+    if result is None:
+        return "your function returns None: write its body (and return (low, high))."
+    try:
+        low, high = (float(value) for value in result)
+    except (TypeError, ValueError):
+        return "return two numbers, (low, high)."
+    if high > 1 or low < 0:
+        return (
+            "an accuracy lies between 0 and 1, and so does every percentile of resampled "
+            "accuracies: are these percentages, or a formula that overshoots?"
+        )
+    if low > high:
+        return "give the lower bound first: (low, high)."
+    return None
+
+
+q6 = Exercise(
+    name="nb06.q6",
+    kind="function",
+    points=2,
+    question=(
+        "Write bootstrap_interval(correct) that takes a 0/1 (or boolean) NumPy array, one "
+        "entry per test example (1 = the model was right), and returns (low, high), the 95% "
+        "percentile bootstrap interval of the accuracy: draw at least 1,000 resamples of the "
+        "same size with replacement, compute each one's accuracy, and take the 2.5th and "
+        "97.5th percentiles. The hidden cases include small sets and sets that are all right "
+        "or all wrong. Pass the function itself."
+    ),
+    hints=(
+        "One resample: pick len(correct) entries of correct at random, with replacement (some "
+        "twice, some never), and take their mean. Repeat it many times: the spread of those "
+        "means is how much the accuracy would move on another test set of the same size.",
+        "A NumPy random generator can draw a whole (resamples, examples) table of indices at "
+        "once; index correct with it, average along the examples, then ask NumPy for the two "
+        "percentiles of the resulting means.",
+    ),
+    starter=(
+        "def bootstrap_interval(correct):\n"
+        "    return None  # your code here: (low, high)\n\n\n"
+        "nb06.q6.check(bootstrap_interval)"
+    ),
+    diagnose=_interval_form,
+)
+
+# --- q7: how precise is this notebook's test accuracy? -----------------------------------
+
+
+def _measured_form(answer: Any) -> str | None:
+    try:
+        accuracy, low, high = (float(value) for value in answer)
+    except (TypeError, ValueError):
+        return "give three numbers: (accuracy, low, high)."
+    if not all(0 <= value <= 1 for value in (accuracy, low, high)):
+        return "give fractions between 0 and 1, not percentages."
+    if not low <= accuracy <= high:
+        return "the interval (low, high) should contain the accuracy it is built around."
+    return None
+
+
+q7 = Exercise(
+    name="nb06.q7",
+    question=(
+        "Measure how precise this notebook's headline number is: give (accuracy, low, high), "
+        "the fine-tuned transformer's accuracy on the test split and its 95% bootstrap "
+        "interval, from the notebook's own predictions (`correct`, section 1). The check "
+        "accepts an accuracy the test split can produce and an interval as wide as the "
+        "bootstrap gives for it."
+    ),
+    hints=(
+        "`correct` holds one True or False per test review for the fine-tuned model; the "
+        "accuracy is its mean, and exercise 6's function gives the interval.",
+        "Resample the test reviews' correctness, not the reviews' texts: no model needs to run "
+        "again. Then compare the interval's width with the gaps between the models in the "
+        "notebook's tables.",
+    ),
+    starter=("answer = None  # your code here: (accuracy, low, high)\nnb06.q7.check(answer)"),
+    diagnose=_measured_form,
 )

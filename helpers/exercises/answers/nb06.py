@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
+from scipy.stats import binom
 
-from helpers.exercises import Key
+from helpers.data import load_dataset_splits
+from helpers.exercises import Case, Credit, Key
 from helpers.exercises.nb06 import CONFIDENCES, CONFUSION, CORRECT, _pair
 
 # --- q1: precision and recall from a confusion matrix -----------------------------------
@@ -147,20 +152,306 @@ q3 = Key(
 
 # --- q4: the accuracy any model must beat -----------------------------------------------
 
-_Q4_LABELS = np.array([1] * 120 + [0] * 121)  # the course's test split: 120 positive, 121 negative
-_Q4_MAJORITY_ACCURACY = float((_Q4_LABELS == 1).mean())  # 0.498
+
+@cache
+def _test_labels() -> np.ndarray:
+    """Return the labels of the course's test split (1 = positive), as the notebook loads it."""
+    return np.array(load_dataset_splits("sample").test.labels)
+
+
+def _majority_accuracy() -> float:
+    return float((_test_labels() == 1).mean())
 
 
 def _is_majority_accuracy(answer: Any) -> bool:
-    return math.isclose(float(answer), _Q4_MAJORITY_ACCURACY)
+    return math.isclose(float(answer), _majority_accuracy(), abs_tol=1e-4)
+
+
+def _diagnose_majority(answer: Any) -> str | None:
+    value, labels = float(answer), _test_labels()
+    if value == (labels == 1).sum():
+        return f"that is the number of correct answers; divide by the {len(labels)} reviews."
+    if math.isclose(value, 100 * _majority_accuracy(), abs_tol=0.05):
+        return "that is a percentage; give a fraction between 0 and 1."
+    if math.isclose(value, float((labels == 0).mean()), abs_tol=1e-4):
+        return "that is the share of negative reviews; the 'model' answers 'positive'."
+    if value == 1:
+        return "it is right on every positive review and wrong on every negative one."
+    return None
 
 
 q4 = Key(
     is_correct=_is_majority_accuracy,
+    diagnose=_diagnose_majority,
     solution_text=(
-        "answer = 120 / 241  # = 0.498\n"
+        "answer = (test_labels == 1).mean()  # 120 positive of 241 reviews = 0.498\n"
         "On SST-2's validation split (444 positive of 872) the same trick gets 0.509; on a split "
         "with 95% positives it would get 0.95, which is why accuracy alone can mislead."
     ),
-    solution_cell="answer = 120 / (120 + 121)\nnb06.q4.check(answer)",
+    solution_cell=(
+        "print({name: int((test_labels == label).sum()) for label, name in enumerate(splits.label_names)})\n"
+        "answer = (test_labels == 1).mean()\n"
+        "nb06.q4.check(answer)"
+    ),
+)
+
+# --- q5: temperature scaling, as a function ----------------------------------------------
+
+
+def _negative_log_likelihood(logits: np.ndarray, labels: np.ndarray, temperature: float) -> float:
+    """Return the mean -log softmax(logits / temperature)[label]."""
+    scaled = np.asarray(logits, dtype=np.float64) / temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)  # stable log-softmax
+    log_probabilities = scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))
+    return float(-log_probabilities[np.arange(len(labels)), labels].mean())
+
+
+def _best_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Return the temperature of least NLL: a log-spaced grid, then a finer one around it."""
+    grid = np.exp(np.linspace(np.log(0.02), np.log(50), 2001))
+    losses = [_negative_log_likelihood(logits, labels, t) for t in grid]
+    best = grid[int(np.argmin(losses))]
+    fine = np.linspace(best * 0.99, best * 1.01, 201)
+    return float(fine[int(np.argmin([_negative_log_likelihood(logits, labels, t) for t in fine]))])
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """What a fitted temperature is compared with: the data and the best log-likelihood."""
+
+    logits: np.ndarray
+    labels: np.ndarray
+    best_temperature: float
+    best_loss: float
+
+
+def _calibration_set(name: str, seed: int, size: int, classes: int, stretch: float) -> Case:
+    """Return a case: labels drawn from softmax(z), the function shown stretch * z."""
+    generator = np.random.default_rng(seed)
+    true_logits = generator.normal(0, 2, size=(size, classes))
+    probabilities = np.exp(true_logits) / np.exp(true_logits).sum(axis=1, keepdims=True)
+    labels = np.array([generator.choice(classes, p=row) for row in probabilities])
+    logits = stretch * true_logits
+    best = _best_temperature(logits, labels)
+    fit = _Fit(logits, labels, best, _negative_log_likelihood(logits, labels, best))
+    return Case(name, (logits, labels), fit)
+
+
+_TEMPERATURE_CASES = (
+    _calibration_set("overconfident: logits 3 times too large", 1, 400, 2, 3.0),
+    _calibration_set("underconfident: logits halved", 2, 400, 2, 0.5),
+    _calibration_set("already calibrated", 3, 400, 2, 1.0),
+    _calibration_set("three classes, overconfident", 4, 300, 3, 2.0),
+    _calibration_set("a small set of 30 examples", 5, 30, 2, 1.5),
+    _calibration_set("very overconfident: logits 6 times too large", 6, 500, 2, 6.0),
+)
+
+
+def _temperature_fits(result: Any, fit: _Fit) -> bool:
+    temperature = float(result)
+    if not math.isfinite(temperature) or temperature <= 0:
+        return False
+    loss = _negative_log_likelihood(fit.logits, fit.labels, temperature)
+    return loss <= fit.best_loss + 0.002
+
+
+def _diagnose_temperature(answer: Callable[..., Any]) -> str | None:
+    fit = _TEMPERATURE_CASES[0].expected
+    temperature = float(answer(fit.logits, fit.labels))
+    if math.isclose(temperature, 1.0) and not _temperature_fits(1.0, fit):
+        return (
+            "your T is 1 here, where the logits are far too large. Dividing by T never changes "
+            "which class wins, so fit T on the log-likelihood, not on the accuracy."
+        )
+    if _temperature_fits(1 / temperature, fit):
+        return "you return 1 / T: the logits are divided by T, softmax(logits / T)."
+    return None
+
+
+q5 = Key(
+    cases=_TEMPERATURE_CASES,
+    compare=_temperature_fits,
+    diagnose=_diagnose_temperature,
+    solution_text=(
+        "A log-spaced search over T, with a stable log-softmax:\n"
+        "def fit_temperature(logits, labels):\n"
+        "    def loss(t):\n"
+        "        scaled = logits / t\n"
+        "        scaled = scaled - scaled.max(axis=1, keepdims=True)\n"
+        "        log_p = scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))\n"
+        "        return -log_p[np.arange(len(labels)), labels].mean()\n"
+        "    grid = np.exp(np.linspace(np.log(0.05), np.log(20), 1000))\n"
+        "    return grid[np.argmin([loss(t) for t in grid])]\n"
+        "T > 1 softens over-confident probabilities, T < 1 sharpens under-confident ones, and "
+        "the predicted class never changes (Guo et al., 2017, ICML)."
+    ),
+    solution_cell=(
+        "def fit_temperature(logits, labels):\n"
+        "    def loss(temperature):\n"
+        "        scaled = logits / temperature\n"
+        "        scaled = scaled - scaled.max(axis=1, keepdims=True)\n"
+        "        log_p = scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))\n"
+        "        return -log_p[np.arange(len(labels)), labels].mean()\n\n"
+        "    grid = np.exp(np.linspace(np.log(0.05), np.log(20), 1000))\n"
+        "    return grid[np.argmin([loss(temperature) for temperature in grid])]\n\n\n"
+        "nb06.q5.check(fit_temperature)"
+    ),
+)
+
+# --- q6: a bootstrap confidence interval, as a function ----------------------------------
+
+
+def _bootstrap_bounds(size: int, accuracy: float) -> tuple[float, float]:
+    """Return the exact 95% percentile bootstrap bounds: resampled accuracies are binomial."""
+    low = binom.ppf(0.025, size, accuracy) / size
+    high = binom.ppf(0.975, size, accuracy) / size
+    return float(low), float(high)
+
+
+def _interval_tolerance(size: int) -> float:
+    """Return how far a bound may be from the exact one (sampling noise and one grid step)."""
+    return 0.6 / size + 0.01
+
+
+@dataclass(frozen=True)
+class _Interval:
+    """The exact bootstrap bounds of one case, and the slack a finite resampling needs."""
+
+    low: float
+    high: float
+    tolerance: float
+
+
+def _interval_case(name: str, right: int, size: int, dtype: type = int) -> Case:
+    correct = np.zeros(size, dtype=dtype)
+    correct[np.random.default_rng(size + right).permutation(size)[:right]] = 1
+    low, high = _bootstrap_bounds(size, right / size)
+    return Case(name, (correct,), _Interval(low, high, _interval_tolerance(size)))
+
+
+_INTERVAL_CASES = (
+    _interval_case("241 reviews, 210 right", 210, 241),
+    _interval_case("50 examples, 35 right", 35, 50),
+    _interval_case("1,000 examples, half right", 500, 1000),
+    _interval_case("10 examples, 9 right", 9, 10),
+    _interval_case("every answer right", 60, 60),
+    _interval_case("every answer wrong", 0, 40),
+    _interval_case("a single example, right", 1, 1),
+    _interval_case("booleans instead of 0/1", 150, 200, dtype=bool),
+)
+
+
+def _interval_matches(result: Any, expected: _Interval) -> bool:
+    low, high = (float(value) for value in result)
+    return (
+        abs(low - expected.low) <= expected.tolerance
+        and abs(high - expected.high) <= expected.tolerance
+    )
+
+
+def _width_hint(width: float, size: int, accuracy: float) -> str | Credit | None:
+    """Return the diagnosis of an interval of the wrong width, when it has a known cause."""
+    expected_low, expected_high = _bootstrap_bounds(size, accuracy)
+    expected = expected_high - expected_low
+    if expected > 0 and math.isclose(width, expected / 1.96, rel_tol=0.2):
+        return Credit(
+            "your interval is about one standard error each side: that covers about 68%. A "
+            "95% interval runs from the 2.5th to the 97.5th percentile of the resampled "
+            "accuracies, about 1.96 standard errors each side.",
+            0.5,
+        )
+    if expected > 0 and width > 4 * expected:
+        return (
+            "your interval is far too wide: it looks like the spread of single answers (0 or "
+            "1). Each resample should be the mean of as many answers as the test set has."
+        )
+    return None
+
+
+def _diagnose_interval(answer: Callable[..., Any]) -> str | Credit | None:
+    case = _INTERVAL_CASES[0]
+    low, high = (float(value) for value in answer(*case.args))
+    if low < 0 or high > 1:
+        return None  # the public check says it
+    correct = case.args[0]
+    return _width_hint(high - low, len(correct), float(correct.mean()))
+
+
+q6 = Key(
+    cases=_INTERVAL_CASES,
+    compare=_interval_matches,
+    diagnose=_diagnose_interval,
+    solution_text=(
+        "Resample whole test sets, 10,000 times at once:\n"
+        "def bootstrap_interval(correct):\n"
+        "    generator = np.random.default_rng(0)\n"
+        "    picks = generator.integers(0, len(correct), size=(10_000, len(correct)))\n"
+        "    accuracies = np.asarray(correct, dtype=float)[picks].mean(axis=1)\n"
+        "    return tuple(np.percentile(accuracies, [2.5, 97.5]))\n"
+        "Each row of picks is one resampled test set of the same size. On 241 reviews with "
+        "about 87% right, the interval spans about 8 points: differences of a few points "
+        "between models on this test split are within the noise."
+    ),
+    solution_cell=(
+        "def bootstrap_interval(correct):\n"
+        "    generator = np.random.default_rng(0)\n"
+        "    picks = generator.integers(0, len(correct), size=(10_000, len(correct)))\n"
+        "    accuracies = np.asarray(correct, dtype=float)[picks].mean(axis=1)\n"
+        "    return tuple(np.percentile(accuracies, [2.5, 97.5]))\n\n\n"
+        "nb06.q6.check(bootstrap_interval)"
+    ),
+)
+
+# --- q7: how precise is this notebook's test accuracy? -----------------------------------
+
+
+def _split_accuracy(accuracy: float) -> float | None:
+    """Return k / n, the test split's accuracy nearest `accuracy` (to 3 decimals), or None."""
+    size = len(_test_labels())
+    nearest = round(accuracy * size) / size
+    return nearest if abs(accuracy - nearest) <= 5e-4 else None
+
+
+def _is_measured_interval(answer: Any) -> bool:
+    accuracy, low, high = (float(value) for value in answer)
+    nearest = _split_accuracy(accuracy)
+    if nearest is None:
+        return False
+    size = len(_test_labels())
+    expected_low, expected_high = _bootstrap_bounds(size, nearest)
+    tolerance = _interval_tolerance(size)
+    return abs(low - expected_low) <= tolerance and abs(high - expected_high) <= tolerance
+
+
+def _diagnose_measured_interval(answer: Any) -> str | Credit | None:
+    accuracy, low, high = (float(value) for value in answer)
+    if not all(0 <= value <= 1 for value in (accuracy, low, high)):
+        return None  # the public check says it
+    size = len(_test_labels())
+    nearest = _split_accuracy(accuracy)
+    if nearest is None:
+        return (
+            f"the first number should be the model's accuracy on the {size} test reviews: a "
+            f"whole number of right answers divided by {size}."
+        )
+    return _width_hint(high - low, size, nearest)
+
+
+q7 = Key(
+    is_correct=_is_measured_interval,
+    diagnose=_diagnose_measured_interval,
+    solution_text=(
+        "picks = np.random.default_rng(0).integers(0, len(correct), size=(10_000, len(correct)))\n"
+        "low, high = np.percentile(correct[picks].mean(axis=1), [2.5, 97.5])\n"
+        "answer = (correct.mean(), low, high)\n"
+        "With 241 test reviews the interval is several points wide (about 8 points at 87% "
+        "accuracy, 12 points near 50%): differences between models smaller than that, like "
+        "some in the notebook's tables, may be noise."
+    ),
+    solution_cell=(
+        "picks = np.random.default_rng(0).integers(0, len(correct), size=(10_000, len(correct)))\n"
+        "low, high = np.percentile(correct[picks].mean(axis=1), [2.5, 97.5])\n"
+        "answer = (correct.mean(), low, high)\n"
+        "nb06.q7.check(answer)"
+    ),
 )
