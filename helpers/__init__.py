@@ -3,6 +3,7 @@
 Modules, one idea each, from the bottom layer up (a module imports only those above it):
 - settings: every setting of a fine-tuning run (`TrainConfig`), its presets and its flags
 - course: where the course lives (repository, Colab badges) and smoke mode (notebook 00)
+- diagrams: the course's own boxes-and-arrows figures, drawn with matplotlib (notebook 07)
 - environment: device, mixed precision and an environment report (notebooks 00-02, 05, 06)
 - assets: models and data from the Hub, with announced offline fallbacks (notebooks 00, 04-06)
 - readers: reading CSV/TSV/JSONL files with clear errors (through `data`)

@@ -172,7 +172,7 @@ def test_the_check_line_is_found_compared_and_missed():
 
 def test_file_names_match_notebooks_as_colab_renames_them():
     notebooks = course_map(ROOT / "notebooks")
-    assert [n.number for n in notebooks] == [f"{number:02d}" for number in range(7)]
+    assert [n.number for n in notebooks] == [f"{number:02d}" for number in range(8)]
     assert match_notebook("Copy of 03_self_attention_math (1).ipynb", notebooks).number == "03"
     assert notebook_number("notes.txt") is None
 

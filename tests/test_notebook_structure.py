@@ -16,7 +16,7 @@ from helpers.fork import fork
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-EXPECTED_NUMBERS = [f"{number:02d}" for number in range(7)]
+EXPECTED_NUMBERS = [f"{number:02d}" for number in range(8)]
 
 
 def load(path: Path) -> dict:
@@ -39,7 +39,7 @@ def expected_setup_source() -> str:
     )
 
 
-def test_the_seven_notebooks_exist_in_teaching_order():
+def test_the_eight_notebooks_exist_in_teaching_order():
     assert [path.name[:2] for path in NOTEBOOKS] == EXPECTED_NUMBERS
 
 
