@@ -19,7 +19,7 @@ Modules, one idea each, from the bottom layer up (a module imports only those ab
 - recurrent: RNN and LSTM cells written from their equations (notebook 02)
 - attention: self-attention and a BERT encoder written from scratch (notebooks 03, 04)
 - fork: `python -m helpers.fork URL` points badges and setup cells at a fork (instructors)
-- exercises: checked exercises for each notebook (`exercises.nb00` ... `exercises.nb06`); their
+- exercises: checked exercises for each notebook (`exercises.nb00` ... `exercises.nb07`); their
   keys (answers, hidden cases, solutions) in `exercises.answers`
 - classroom: `python -m helpers.classroom` releases student versions and grades submissions
 """
