@@ -200,7 +200,8 @@ class FeedForward(nn.Module):
     def __init__(self, config: EncoderConfig) -> None:
         super().__init__()
         self.expand = nn.Linear(config.hidden_size, config.intermediate_size)
-        self.activation = nn.GELU()  # the exact (erf) GELU that BERT uses
+        # The exact (erf) GELU, transformers' "gelu" for BERT (Google's code used a tanh form).
+        self.activation = nn.GELU()
         self.contract = nn.Linear(config.intermediate_size, config.hidden_size)
 
     def forward(self, hidden_states: Tensor) -> Tensor:

@@ -242,9 +242,9 @@ def load_dataset_splits(
     return limit_train(splits, max_train_examples, seed)
 
 
-def load_corpus(max_sentences: int | None = None, seed: int = 0) -> list[str]:
+def load_corpus(max_sentences: int | None = None, seed: int = 0, use_hub: bool = True) -> list[str]:
     """Return movie-review sentences: SST-2 from the Hub, or the course's reviews offline."""
-    if hub_reachable():
+    if use_hub and hub_reachable():
         import datasets
 
         sentences = list(datasets.load_dataset("nyu-mll/glue", "sst2", split="train")["sentence"])
@@ -252,7 +252,9 @@ def load_corpus(max_sentences: int | None = None, seed: int = 0) -> list[str]:
         announce(
             "the SST-2 sentences",
             "the course's own 1,700 reviews (data/reviews, shipped inside the course package)",
-            f"the Hugging Face Hub ({HUB_HOST}) cannot be reached",
+            "use_hub=False was given"
+            if not use_hub
+            else f"the Hugging Face Hub ({HUB_HOST}) cannot be reached",
         )
         splits = load_sample()
         sentences = splits.train.texts + splits.validation.texts + splits.test.texts

@@ -70,3 +70,9 @@ def test_corpus_online_reads_the_sst2_training_sentences(online_hub):
     sentences = data.load_corpus(seed=0)
     assert online_hub == [("nyu-mll/glue", "sst2", "train")]
     assert sorted(sentences) == sorted(["a joy", "a bore", "warm", "cold"])
+
+
+def test_corpus_stays_offline_when_asked_even_with_the_hub_reachable(online_hub, capsys):
+    sentences = data.load_corpus(max_sentences=5, seed=0, use_hub=False)
+    assert online_hub == [] and len(sentences) == 5  # the course's reviews, no download
+    assert "use_hub=False was given" in capsys.readouterr().out

@@ -13,8 +13,10 @@ from helpers.data import DatasetSplits, TextSplit, load_sample
 from helpers.modeling import load_tokenizer
 from helpers.pretraining import (
     IGNORE_INDEX,
+    SMOOTHINGS,
     MaskedLanguageModel,
     balanced_subset,
+    blanked_batches,
     build_classifier,
     epochs_for,
     fill_mask,
@@ -26,6 +28,7 @@ from helpers.pretraining import (
     mask_tokens,
     mlm_batch,
     mlm_loss,
+    piece_counts,
     pretrain,
     small_bert_config,
     to_bert_for_masked_lm,
@@ -205,17 +208,26 @@ def test_frequency_baseline_is_a_model_that_ignores_context(tokenizer, tiny_conf
         tokenize_corpus(texts[:200], tokenizer),
         tokenize_corpus(texts[200:240], tokenizer),
     )
-    baseline = frequency_baseline_loss(train_lists, held_out, tokenizer)
-    assert 4 < baseline < math.log(tokenizer.vocab_size) - 2
+    add_one, k = frequency_baseline_loss(train_lists, held_out, tokenizer, smoothing=1.0)
+    assert k == 1.0 and 4 < add_one < math.log(tokenizer.vocab_size) - 2
     model = MaskedLanguageModel(tiny_config)
-    ids = torch.tensor([i for token_ids in train_lists for i in token_ids])
-    counts = torch.ones(tokenizer.vocab_size)
-    ordinary = ids[~torch.isin(ids, torch.tensor(tokenizer.all_special_ids))]
-    counts.index_add_(0, ordinary, torch.ones(len(ordinary)))
+    counts = piece_counts(train_lists, tokenizer) + 1.0  # add-one
     with torch.no_grad():  # zero token table (hence zero decoder): the scores are the bias alone
         model.bert.embeddings.word_embeddings.weight.zero_()
         model.head.decoder.bias.copy_(torch.log(counts / counts.sum()))
-    assert abs(held_out_loss(model, held_out, tokenizer) - baseline) < 1e-4
+    assert abs(held_out_loss(model, held_out, tokenizer) - add_one) < 1e-4
+    best, best_k = frequency_baseline_loss(train_lists, held_out, tokenizer)
+    assert best <= add_one and best_k in SMOOTHINGS  # the baseline gets its best smoothing
+
+
+def test_held_out_blanks_hide_every_target(tokenizer):
+    token_lists = tokenize_corpus(load_sample().train.texts[:50], tokenizer)
+    for batch in blanked_batches(token_lists, tokenizer, batch_size=16):
+        targets = batch["labels"] != -100
+        assert targets.any() and (batch["input_ids"][targets] == tokenizer.mask_token_id).all()
+        assert (batch["input_ids"][~targets] != tokenizer.mask_token_id).all()
+    again = blanked_batches(token_lists, tokenizer, batch_size=16)
+    assert all(torch.equal(a["labels"], b["labels"]) for a, b in zip(again, blanked_batches(token_lists, tokenizer, batch_size=16), strict=True))  # fmt: skip
 
 
 def test_fill_mask_returns_top_k_sorted_probabilities(tokenizer, tiny_config):

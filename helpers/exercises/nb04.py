@@ -131,7 +131,7 @@ def _sample_masking_inputs() -> tuple[torch.Tensor, ...]:
     """Return (input_ids, chosen, fate, random_ids) for a sentence of 8 tokens."""
     input_ids = torch.tensor([101, 2023, 3185, 2001, 2307, 1998, 2936, 102])  # (seq,)
     chosen = torch.tensor([False, True, True, True, False, True, False, False])
-    fate = torch.tensor([0.5, 0.1, 0.85, 0.95, 0.3, 0.79, 0.9, 0.2])
+    fate = torch.tensor([0.5, 0.1, 0.85, 0.95, 0.3, 0.79, 0.9, 0.2], dtype=torch.float64)
     random_ids = torch.tensor([7, 8, 9, 10, 11, 12, 13, 14])
     return input_ids, chosen, fate, random_ids
 
@@ -153,12 +153,13 @@ q4 = Exercise(
     points=2,
     question=(
         "Write corrupt(input_ids, chosen, fate, random_ids, mask_token_id) that applies BERT's "
-        "masking rule and returns (corrupted, labels). input_ids and random_ids are integer "
-        "tensors of the same shape; chosen is a boolean tensor marking the targets; fate holds "
-        "one number in [0, 1) per position. At a target: fate below 0.8 gives mask_token_id, "
-        "from 0.8 to below 0.9 the random id at that position, 0.9 and above the token is kept. "
-        "Everywhere else nothing changes. labels holds the original id at every target and "
-        "-100 elsewhere. Leave input_ids itself unchanged. Pass the function itself."
+        "masking rule and returns (corrupted, labels). All four are tensors of one shape, any "
+        "shape (the check uses a sentence and a batch): input_ids and random_ids integers, "
+        "chosen booleans marking the targets, fate one float64 number in [0, 1) per position. "
+        "At a target: fate below 0.8 gives mask_token_id, from 0.8 to below 0.9 the random id "
+        "at that position, 0.9 and above the token is kept. Everywhere else nothing changes. "
+        "labels holds the original id at every target and -100 elsewhere. Pass the function "
+        "itself."
     ),
     hints=(
         "Build three boolean tensors of the shape of input_ids: which targets become [MASK], "
@@ -184,17 +185,18 @@ q5 = Exercise(
     points=3,
     min_words=40,
     question=(
-        "Section 6 printed three held-out losses (before pretraining, after it, and the "
-        "word-frequency baseline) and, for each probe, the rank of the expected answer before and "
-        "after. Using your own numbers, explain how much of the drop in loss came from learning "
-        "which pieces are common and how much from reading the words around the blank, and why "
-        "the top guesses after pretraining are still mostly common pieces."
+        "Section 6 printed, for your run, the blanked held-out loss before and after "
+        "pretraining, the loss on texts the model trained on, the word-frequency baseline for "
+        "both, and each probe's rank before, after and by frequency alone. Using your own "
+        "numbers, explain what the model learned and what it did not, how you can tell "
+        "learning word frequencies from reading context, and what it would take for the model "
+        "to read context."
     ),
     hints=(
-        "Put the three losses on one line: ln V, the frequency baseline, the model after. Which "
-        "gap could a model close without looking at the sentence at all?",
-        "Compare the ranks of the expected answers before and after with how far they still are "
-        "from rank 1, and think about how much text and how many steps this model had.",
+        "Put the losses on one line: ln V, the frequency baseline, the model after training. "
+        "Which gap could a model close without looking at the sentence at all?",
+        "Compare the model with the baseline twice, on held-out texts and on texts it trained "
+        "on. What does a difference between the two comparisons mean?",
     ),
     starter="answer = None  # your explanation, as text between quotes\nnb04.q5.check(answer)",
 )

@@ -100,10 +100,10 @@ def corrupt_every_label(input_ids, chosen, fate, random_ids, mask_token_id):
 
 
 WRITTEN = (
-    "Before pretraining the held-out loss was 10.35, close to ln V; the frequency baseline is "
-    "6.72 and after pretraining the loss is 6.01. Most of the drop is learning which pieces are "
-    "common, which needs no context; the 0.7 nats below the baseline come from the context. The "
-    "ranks rose from thousands to tens, but frequent pieces still win in a tiny, brief run."
+    "The held-out loss fell from 10.35, near ln V, to 6.42, level with the best frequency-only "
+    "guess at 6.44, so the model learned which pieces are common and no context that carries "
+    "over; on its training texts it scores 6.13 against 6.30, so it memorises. It needs far "
+    "more text to read context."
 )
 
 ROWS = [
@@ -143,3 +143,29 @@ ROWS = [
     ),
     (nb04.q5, [WRITTEN], [("Common pieces win.", "write at least"), (6.01, "between quotes")]),
 ]
+
+
+def corrupt_with_python_floats(input_ids, chosen, fate, random_ids, mask_token_id):
+    """A right answer written as a loop over Python numbers, for any shape."""
+    corrupted, labels = input_ids.clone().flatten(), torch.full_like(input_ids, -100).flatten()
+    for i, (is_target, f) in enumerate(
+        zip(chosen.flatten().tolist(), fate.flatten().tolist(), strict=True)
+    ):
+        if is_target:
+            labels[i] = input_ids.flatten()[i]
+            if f < 0.8:
+                corrupted[i] = mask_token_id
+            elif f < 0.9:
+                corrupted[i] = random_ids.flatten()[i]
+    return corrupted.view(input_ids.shape), labels.view(input_ids.shape)
+
+
+def corrupt_one_sentence_only(input_ids, chosen, fate, random_ids, mask_token_id):
+    """Right for a 1-D sentence, wrong for a batch (looks at the first row only)."""
+    if input_ids.dim() == 1:
+        return corrupt(input_ids, chosen, fate, random_ids, mask_token_id)
+    return corrupt(input_ids[0], chosen[0], fate[0], random_ids[0], mask_token_id)
+
+
+ROWS[3][1].append(corrupt_with_python_floats)
+ROWS[3][2].append((corrupt_one_sentence_only, "work on a batch"))
