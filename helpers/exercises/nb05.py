@@ -18,11 +18,8 @@ from helpers.exercises import Exercise, as_float, fraction_form
 
 def _sample_examples() -> list[dict[str, Any]]:
     """Return three tokenised examples of different lengths, as a Dataset hands them out."""
-    return [
-        {"input_ids": [101, 2307, 3185, 102], "labels": 1},
-        {"input_ids": [101, 102], "labels": 0},
-        {"input_ids": [101, 2200, 2919, 2143, 1012, 102], "labels": 0},
-    ]
+    rows = [([101, 2307, 3185, 102], 1), ([101, 102], 0), ([101, 2200, 2919, 2143, 1012, 102], 0)]
+    return [{"input_ids": ids, "attention_mask": [1] * len(ids), "labels": y} for ids, y in rows]
 
 
 def _collate_form(answer: Callable[[list[dict[str, Any]], int], dict[str, Any]]) -> str | None:
@@ -44,7 +41,8 @@ q1 = Exercise(
     points=2,
     question=(
         "Write pad_batch(examples, pad_token_id), the collate function of dynamic padding: "
-        "`examples` is a list of dicts {'input_ids': list of ints, 'labels': int}; return a dict "
+        "`examples` is a list of dicts as SentimentDataset hands them out, {'input_ids': list "
+        "of ints, 'attention_mask': a 1 per token, 'labels': int}; return a dict "
         "of tensors: 'input_ids' of shape (batch, longest) padded on the right with "
         "pad_token_id, 'attention_mask' of the same shape (1 = real token, 0 = padding) and "
         "'labels' of shape (batch,). Pass the function itself."
@@ -52,9 +50,9 @@ q1 = Exercise(
     hints=(
         "First find how long the batch must be: the longest example of *this* batch. Then build "
         "each row as its ids followed by enough padding, and its mask the same way.",
-        "Lists first, tensors last: a row is ids + [pad_token_id] * (longest - len(ids)) and its "
-        "mask [1] * len(ids) + [0] * (longest - len(ids)); torch.tensor of the list of rows "
-        "gives (batch, longest).",
+        "How many padding positions does each example need, and what goes in them: in "
+        "input_ids, and in attention_mask? Build the rows as Python lists first; torch.tensor "
+        "of a list of equal-length lists gives a (batch, longest) tensor.",
     ),
     starter=(
         "def pad_batch(examples: list[dict], pad_token_id: int) -> dict[str, torch.Tensor]:\n"
@@ -85,8 +83,8 @@ q2 = Exercise(
 
 # --- q3: optimizer steps ----------------------------------------------------------------
 
-_Q3_EXAMPLES = 67_349  # GLUE SST-2 training sentences
-_Q3_BATCH_SIZE = 32
+_Q3_EXAMPLES = 25_000  # IMDB training reviews
+_Q3_BATCH_SIZE = 24
 _Q3_EPOCHS = 3
 
 
@@ -143,8 +141,8 @@ q4 = Exercise(
     hints=(
         "Part B's notes on mixed precision say from which generation of GPUs bf16 is native. "
         "A capability is a pair (major, minor): which of the two decides it?",
-        "Compare the major number with one threshold. Do not trust "
-        "torch.cuda.is_bf16_supported(): it says True on a T4 (7, 5), where bf16 is emulated.",
+        "Which of the two numbers changes between a T4 (7, 5) and an A100 (8, 0)? Do not trust "
+        "torch.cuda.is_bf16_supported(): it says True on a T4, where bf16 is emulated.",
     ),
     starter=(
         "def precision_for(capability: tuple[int, int]) -> str:\n"

@@ -51,7 +51,7 @@ def _same_batch(result: Any, expected: dict[str, torch.Tensor]) -> bool:
 
 
 def _example(*input_ids: int, label: int = 0) -> dict[str, Any]:
-    return {"input_ids": list(input_ids), "labels": label}
+    return {"input_ids": list(input_ids), "attention_mask": [1] * len(input_ids), "labels": label}
 
 
 def _collate_case(name: str, examples: list[dict[str, Any]], pad_token_id: int) -> Case:
@@ -178,7 +178,7 @@ q2 = Key(
 
 # --- q3: optimizer steps ----------------------------------------------------------------
 
-_Q3_STEPS = math.ceil(_Q3_EXAMPLES / _Q3_BATCH_SIZE) * _Q3_EPOCHS  # 2105 * 3 = 6315
+_Q3_STEPS = math.ceil(_Q3_EXAMPLES / _Q3_BATCH_SIZE) * _Q3_EPOCHS  # 1042 * 3 = 3126
 
 
 def _is_steps(answer: Any) -> bool:
@@ -199,10 +199,10 @@ q3 = Key(
     is_correct=_is_steps,
     diagnose=_diagnose_steps,
     solution_text=(
-        "answer = math.ceil(67_349 / 32) * 3  # 2105 batches per epoch, 6315 steps\n"
+        "answer = math.ceil(25_000 / 24) * 3  # 1042 batches per epoch, 3126 steps\n"
         "The learning-rate schedule needs this number: it decays to zero at the last step."
     ),
-    solution_cell="answer = -(-67_349 // 32) * 3\nnb05.q3.check(answer)",
+    solution_cell="answer = -(-25_000 // 24) * 3\nnb05.q3.check(answer)",
 )
 
 # --- q4: choose the precision from the compute capability -------------------------------
