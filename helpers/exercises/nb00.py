@@ -32,8 +32,8 @@ q1 = Exercise(
     hints=(
         "Section 4 loaded the three splits into `splits`; compute the number from it rather "
         "than typing one you read.",
-        "splits.train is the training split, and it behaves like a list of reviews: Python's "
-        "built-in way of counting the items of a list works on it.",
+        "splits.train is the training split, and it behaves like a list of reviews. How do "
+        "you count the items of a list in Python?",
     ),
     starter="answer = None  # your code here\nnb00.q1.check(answer)",
     diagnose=lambda answer: number_form(answer, whole=True),
@@ -70,9 +70,9 @@ q2 = Exercise(
     hints=(
         "Test the rules one after the other and raise as soon as one fails. What does your "
         "function do with a row that lacks a column, and with a text of three spaces?",
-        "Look a column up in a way that cannot raise KeyError (or test for it first), strip the "
-        "text before testing it, and compare label and hard_case with sets of allowed values. "
-        "Build every message with an f-string that starts with f'line {line}: '.",
+        "One test per rule. Which test tells you that a dict lacks a key, without raising "
+        "KeyError? Which string method turns '   ' into ''? How do you test that a value is "
+        "one of a few allowed ones? And every message needs the line number.",
     ),
     starter=(
         "def check_review(row: dict, line: int) -> None:\n"
@@ -88,7 +88,7 @@ q3 = Exercise(
     name="nb00.q3",
     question=(
         "What fraction (between 0 and 1) of all 1,700 reviews carries a hard-case tag, that is "
-        "a hard_case other than 'none'?"
+        "a hard_case other than 'none'? Compute it, or type it to at least four decimals."
     ),
     hints=(
         "You need two counts over all three splits, not one split: the reviews with a tag "
@@ -143,19 +143,19 @@ q5 = Exercise(
     points=2,
     question=(
         "The reviews' README promises that no review of the later training batch shares six "
-        "consecutive words with a validation or test review, so the model cannot have seen a "
-        "test phrase in training. Write shares_words(text_a, text_b, length) that returns True "
+        "consecutive words with a validation or test review (section 4 showed that the "
+        "original 718 training reviews were never held to that). Write shares_words(text_a, text_b, length) that returns True "
         "when the two texts have a run of `length` consecutive words in common, and False "
         'otherwise. Words are what re.findall(r"[a-z0-9\']+", text.lower()) finds, so case '
         "and punctuation do not matter. Pass the function itself."
     ),
     hints=(
-        "List every run of `length` consecutive words in each text (as tuples, so they can be "
-        "compared), then ask whether the two collections meet. What if a text is shorter "
-        "than `length` words?",
-        "A run is a slice of the word list, `length` words long, at every possible start; "
-        "collect each text's runs as tuples in a set and ask whether the two sets share an "
-        "element. How many starts does a list of exactly `length` words have?",
+        "Think of a text as its list of words, and of a run as `length` neighbours in that "
+        "list: two texts share a run when some run of the first is also a run of the second. "
+        "What should a text shorter than `length` words give?",
+        "Collect each text's runs (tuples of words can go in a set, lists cannot), then ask "
+        "whether the two collections meet. Count the possible starts with care: how many runs "
+        "does a list of exactly `length` words have?",
     ),
     starter=(
         "import re\n\n\n"
@@ -184,7 +184,8 @@ q6 = Exercise(
         "Read data/reviews/README.md: which reviews were split, and which were added later, "
         "to which split, and why?",
         "A score depends on how hard the reviews are. Which two splits were drawn the same way "
-        "from the same reviews, and which one was changed on purpose?",
+        "from the same reviews, and which one was changed on purpose? Has any split already "
+        "guided a choice?",
     ),
     starter="answer = None  # your explanation, as text between quotes\nnb00.q6.check(answer)",
 )

@@ -40,6 +40,14 @@ def check_review(row: dict, line: int) -> None:
         raise ValueError(f"line {line}: unknown hard_case {row['hard_case']!r}")
 
 
+def check_review_capitalised(row: dict, line: int) -> None:
+    """Start the messages with 'Line' in capitals: the line is still named."""
+    try:
+        check_review(row, line)
+    except ValueError as error:
+        raise ValueError(str(error).capitalize()) from None
+
+
 def check_review_with_key_error(row: dict, line: int) -> None:
     """Index the columns directly: a missing column raises KeyError."""
     if not row["text"].strip() or row["label"] not in LABELS or row["hard_case"] not in TAGS:
@@ -73,6 +81,24 @@ def shares_words(text_a: str, text_b: str, length: int) -> bool:
     return bool(word_runs(text_a, length) & word_runs(text_b, length))
 
 
+def shares_words_off_by_one(text_a: str, text_b: str, length: int) -> bool:
+    """Stop the starts one too early: a text of exactly `length` words has no run."""
+
+    def runs(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"[a-z0-9']+", text.lower())
+        return {tuple(words[i : i + length]) for i in range(len(words) - length)}
+
+    return bool(runs(text_a) & runs(text_b))
+
+
+def shares_words_as_substring(text_a: str, text_b: str, length: int) -> bool:
+    """Search each run of the first text in the second, joined into a string: 'cat' in 'bobcat'."""
+    words_a = re.findall(r"[a-z0-9']+", text_a.lower())
+    joined_b = " ".join(re.findall(r"[a-z0-9']+", text_b.lower()))
+    starts = range(len(words_a) - length + 1)
+    return any(" ".join(words_a[i : i + length]) in joined_b for i in starts)
+
+
 def shares_words_with_case(text_a: str, text_b: str, length: int) -> bool:
     """Split on white space as written: case and punctuation now matter."""
 
@@ -104,12 +130,17 @@ WRITTEN = (
 ROWS = [
     (
         nb00.q1,
-        [Computed(training_reviews), 1218],
-        [(1700, "all the reviews"), (241, "validation or test split"), (718, "later batch")],
+        [Computed(training_reviews), 1218, 1218.0],
+        [
+            (1700, "all the reviews"),
+            (241, "validation or test split"),
+            (718, "later batch"),
+            (1218.7, "whole number"),
+        ],
     ),
     (
         nb00.q2,
-        [check_review],
+        [check_review, check_review_capitalised],
         [
             (unfinished, "accepts every row"),
             (check_review_with_key_error, "KeyError"),
@@ -119,8 +150,12 @@ ROWS = [
     ),
     (
         nb00.q3,
-        [Computed(hard_case_share), 601 / 1700],
-        [(100 * 601 / 1700, "percentage"), (487 / 1218, "training split only")],
+        [Computed(hard_case_share), 601 / 1700, 0.3535],
+        [
+            (100 * 601 / 1700, "percentage"),
+            (487 / 1218, "training split only"),
+            (0.354, "four decimals"),
+        ],
     ),
     (nb00.q4, ["validation", "Dev"], [("test", "once"), ("train", "memorised")]),
     (
@@ -130,6 +165,8 @@ ROWS = [
             (unfinished, "returns None"),
             (shares_words_when_short, "have no run of that length"),
             (shares_words_with_case, "case and commas"),
+            (shares_words_off_by_one, "exactly `length` words"),
+            (shares_words_as_substring, "'bobcat' is not 'cat'"),
         ],
     ),
     (nb00.q6, [WRITTEN], [("Training was changed.", "write at least"), (0.4, "between quotes")]),

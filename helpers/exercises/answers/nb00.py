@@ -32,12 +32,12 @@ def _review_counts() -> dict[str, int]:
 
 
 def _is_train_size(answer: Any) -> bool:
-    return int(answer) == _review_counts()["train"]
+    return float(answer) == _review_counts()["train"]  # 1218.7 is not 1218
 
 
 def _diagnose_train_size(answer: Any) -> str | None:
     counts = _review_counts()
-    value = int(answer)
+    value = float(answer)
     if value == counts["train"] + counts["validation"] + counts["test"]:
         return "that is all the reviews; count only the training split."
     if value in (counts["validation"], counts["test"]):
@@ -81,7 +81,10 @@ class _RaisingKey(Key):
             try:
                 result = function(*copy.deepcopy(case.args))
             except ValueError as error:
-                passed = isinstance(case.expected, _Raises) and case.expected.fragment in str(error)
+                passed = (
+                    isinstance(case.expected, _Raises)
+                    and case.expected.fragment.lower() in str(error).lower()  # "Line 5" counts
+                )
                 message = "" if passed else f"ValueError: {error}"
                 results.append(CaseResult(case.name, passed, message))
                 continue
@@ -143,7 +146,7 @@ def _diagnose_row_checker(answer: Callable[..., Any]) -> str | None:
     if outcomes["an unknown label"] != "passes" and outcomes["a label in capitals"] == "passes":
         return "the files spell labels in lower case: 'Positive' is not an allowed label."
     raised = [outcomes[case.name] for case in bad if outcomes[case.name].startswith("ValueError")]
-    if raised and not any("line " in message for message in raised):
+    if raised and not any("line " in message.lower() for message in raised):
         return "your error messages must name the line: start them with f'line {line}: '."
     return None
 
@@ -207,6 +210,8 @@ def _diagnose_hard_fraction(answer: Any) -> str | None:
         return "that is the share in the training split only; count all three splits."
     if abs(value - (1 - _hard_fraction())) < 2e-4:
         return "that is the share of reviews tagged 'none'; the hard cases are all the others."
+    if abs(value - _hard_fraction()) < 0.005:
+        return "close, but rounded too far: give at least four decimals, or the computed value."
     return None
 
 
@@ -216,7 +221,7 @@ q3 = Key(
     solution_text=(
         "tags = [tag for split in (splits.train, splits.validation, splits.test)\n"
         "        for tag in split.extra['hard_case']]\n"
-        "answer = sum(tag != 'none' for tag in tags) / len(tags)  # 601 / 1700 = 0.354"
+        "answer = sum(tag != 'none' for tag in tags) / len(tags)  # 601 / 1700 = 0.3535..."
     ),
     solution_cell=(
         "tags = [tag for split in parts.values() for tag in split.extra['hard_case']]\n"
@@ -304,6 +309,9 @@ _PHRASE_CASES = (
         "the script is a mess from start to finish",
     ),
     _phrase_case("an apostrophe is part of a word", "it isn't good", "it isn t good", 3),
+    _phrase_case(
+        "a word inside a longer word", "cat sat on the red rug", "bobcat sat on the red mat", 5
+    ),
 )
 
 
@@ -312,6 +320,11 @@ def _diagnose_shares_words(answer: Callable[[str, str, int], Any]) -> str | None
         return (
             "two texts shorter than `length` words have no run of that length at all, so they "
             "share none: a short text must give False."
+        )
+    if answer("one two three four five six", "one two three four five six", 6) is False:
+        return (
+            "a text of exactly `length` words has one run, which starts at 0: count the "
+            "possible starts again (range() stops one before its end)."
         )
     if answer("A slow, quiet film.", "a slow quiet FILM", 4) is False:
         return (
@@ -322,8 +335,11 @@ def _diagnose_shares_words(answer: Callable[[str, str, int], Any]) -> str | None
         return (
             "five shared words are not six: compare whole runs of `length` words, not single words."
         )
-    if answer("one two three four five six", "one two three four five six", 6) is False:
-        return "a text of exactly `length` words has one run: let the range of starts include 0."
+    if answer("cat sat on the red rug", "bobcat sat on the red mat", 5):
+        return (
+            "'bobcat' is not 'cat': compare runs of whole words (tuples of words), not pieces "
+            "of a text searched as a string."
+        )
     return None
 
 
@@ -337,8 +353,8 @@ q5 = Key(
         "def shares_words(text_a, text_b, length):\n"
         "    return bool(runs(text_a, length) & runs(text_b, length))\n\n"
         "A text shorter than `length` words has no run (the range is empty), so it shares "
-        "nothing. The course's tests run this check on the 500 later training reviews against "
-        "all 482 validation and test reviews."
+        "nothing. The course's tests run this check (six words) on the 500 later training reviews "
+        "against all 482 validation and test reviews; section 4 counts the original 718 too."
     ),
     solution_cell=(
         "import re\n\n\n"
@@ -359,8 +375,11 @@ q6 = Key(
         "718/241/241; a later batch of 500 reviews, rich in hard cases, was added to training "
         "only (after error analysis on validation), so training went from about 23% to 40% "
         "hard cases while validation and test (about 24%) stayed unchanged.",
-        "Says that validation against test is fair: both were drawn the same way from the same "
-        "reviews, with the same share of hard cases (57 of 241 each) and the same labels.",
+        "Says that validation against test is the fair comparison: both were drawn the same "
+        "way from the same reviews, with the same share of hard cases (57 of 241 each) and the "
+        "same labels. Credit also the caveat that validation guided choices (the error analysis "
+        "behind the 500-review batch, the main job's settings), so its score reads a little "
+        "high and test is the honest final score.",
         "Says that training against validation is not a like-for-like comparison: the model "
         "has seen the training reviews, and the training split also has a different mix of "
         "hard cases, so a gap mixes memorisation with difficulty.",
@@ -370,8 +389,10 @@ q6 = Key(
         "718, 241 and 241 reviews, each with about a quarter hard cases. Later, error "
         "analysis on validation showed the model failing on negation and sarcasm, so 500 new "
         "reviews, 320 of them hard cases, were written and added to training only. That "
-        "lifted training to 487 of 1,218 (40%) and left validation and test as they were (57 of 241 each). So a "
-        "validation score and a test score are comparable: same kind of reviews, same mix. A "
+        "lifted training to 487 of 1,218 (40%) and left validation and test as they were (57 "
+        "of 241 each). So a validation score and a test score are comparable: same kind of "
+        "reviews, same mix. One caveat: validation guided choices (that error analysis, and "
+        "the main job's settings), so its score reads a little high; test is the honest one. A "
         "training score is not comparable with either: the model has seen those reviews, and "
         "their mix of hard cases differs too, so the gap mixes memorisation and difficulty."
     ),
@@ -380,8 +401,8 @@ q6 = Key(
         '    "The first 1,200 reviews were split once, stratified, into 718, 241 and 241 "\n'
         '    "(about a quarter hard cases each); a later batch of 500 reviews, mostly hard "\n'
         '    "cases, went to training only, which lifted it to 40%. Validation and test were "\n'
-        '    "drawn the same way and never changed, so their scores are comparable. A "\n'
-        '    "training score is not: "\n'
+        '    "drawn the same way and never changed, so their scores are comparable, though "\n'
+        '    "validation reads a little high: it guided the choices. A training score is not: "\n'
         '    "the model saw those reviews, and their mix of hard cases is different."\n'
         ")\n"
         "nb00.q6.check(answer)"
