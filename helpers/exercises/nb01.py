@@ -42,8 +42,9 @@ q1 = Exercise(
     hints=(
         "Write the text as the model sees it, ¶ h i ¶, and list the symbols the model has to "
         "predict one after the other. How does the chain rule combine their probabilities?",
-        "There are three predictions (h, then i, then the closing ¶), each with its own "
-        "conditional probability; the chain rule multiplies them, it does not add them.",
+        "The model makes three predictions, not two: after i it must still predict the "
+        "closing ¶. Section 1's chain-rule formula says how the three conditional "
+        "probabilities combine into the probability of the whole text.",
     ),
     starter="answer = None  # your code here\nnb01.q1.check(answer)",
     diagnose=_diagnose_chain_rule,
@@ -60,6 +61,12 @@ def _diagnose_uniform(answer: Any) -> str | None:
         return "Give a single number."
     if math.isclose(value, math.log(_WORDPIECE_VOCABULARY_SIZE), rel_tol=1e-3):
         return "That is the cross-entropy in nats. Perplexity is exp(cross-entropy)."
+    if math.isclose(value, math.log2(_WORDPIECE_VOCABULARY_SIZE), rel_tol=1e-3):
+        return (
+            "That is the cross-entropy in bits (log base 2); this exercise, like section 6, "
+            "uses natural logs. Perplexity does not depend on the base: it is 2 to the power of "
+            "the bits, or exp of the nats."
+        )
     if math.isclose(value, 1 / _WORDPIECE_VOCABULARY_SIZE, rel_tol=1e-3):
         return "That is the probability of one token. Perplexity is exp(-mean log-probability)."
     return None
@@ -75,9 +82,9 @@ q2 = Exercise(
     hints=(
         "Start from the definition: perplexity is exp of the average negative log-probability "
         "per predicted token. What probability does this model give to every token?",
-        "Every token gets 1/V with V = 30,522, whatever the text, so the negative "
-        "log-probability is the same at every step. Simplify -log(1/V) with the rules of "
-        "logarithms, then take exp of it.",
+        "Every token gets probability 1/V with V = 30,522, whatever the text, so the average "
+        "in the definition is an average of one value repeated: -log(1/V). Simplify that "
+        "value with the rules of logarithms before you go on.",
     ),
     starter="answer = None  # your code here\nnb01.q2.check(answer)",
     diagnose=_diagnose_uniform,
@@ -126,7 +133,7 @@ _SMOOTHING_COUNTS = torch.tensor([8.0, 2.0, 0.0, 0.0])
 
 
 def _diagnose_smoothing(answer: Any) -> str | None:
-    values = torch.as_tensor(answer, dtype=torch.float32)
+    values = torch.as_tensor(answer, dtype=torch.float32).flatten()  # a (1, 4) table is fine
     if values.shape != _SMOOTHING_COUNTS.shape:
         return "Give four probabilities, one per next symbol."
     if not torch.isclose(values.sum(), torch.tensor(1.0), atol=1e-3):
@@ -144,7 +151,8 @@ q4 = Exercise(
     question=(
         "After the character 'q', a training set shows the next symbols u, a, x, ¶ with "
         "counts [8, 2, 0, 0]. With add-k smoothing and k = 1 over these V = 4 symbols, what "
-        "are the four smoothed probabilities?"
+        "are the four smoothed probabilities? (A list, or a tensor of 4 numbers of any shape, "
+        "such as one row of bigram_probabilities.)"
     ),
     hints=(
         "Add-k pretends every one of the V possible next symbols was seen k more times. What "
@@ -243,8 +251,9 @@ q7 = Exercise(
     min_words=40,
     question=(
         "Read section 4's printout of your run: the training and validation losses for each k. "
-        "Which k gives the lowest validation loss, and why is the validation loss at k = 0 "
-        "infinite (or, if it is not in your run, when would it be)? The notebook keeps k = 1 "
+        "Which k gives the lowest validation loss? How many validation pairs were never seen in "
+        "training, and why is the validation loss at k = 0 infinite (or, if it is not in your "
+        "run, when would it be)? The notebook keeps k = 1 "
         "although a smaller k does better on validation: what would go wrong if it picked the "
         "best k on the validation pairs and then reported the validation perplexity of "
         "section 6 as the model's quality?"

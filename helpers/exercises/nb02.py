@@ -28,9 +28,10 @@ q1 = Exercise(
     hints=(
         "Count from the equations of section 2: how many gates (and candidate) are there, and "
         "which weight matrices and bias vectors does each one use?",
-        "Each of the four blocks i, f, g, o has a W_i* of hidden x input, a W_h* of hidden x "
-        "hidden and two bias vectors of size hidden (PyTorch keeps both b_i* and b_h*). "
-        "Multiply out and add; then compare with the shapes of the layer's parameters.",
+        "Take one block, say the forget gate f, and list what its equation multiplies and adds. "
+        "Each weight matrix must turn a vector of input_size (or hidden_size) numbers into "
+        "hidden_size numbers: what shape does that give it? PyTorch keeps two bias vectors per "
+        "block. The other three blocks are built alike.",
     ),
     starter="answer = None  # your code here\nnb02.q1.check(answer)",
     diagnose=lambda answer: number_form(answer, whole=True),
@@ -194,12 +195,20 @@ q4 = Exercise(
 # --- q5: how far the gradient reaches, measured ------------------------------------------
 
 _TARGET_SHRINK = 1_000
+_FIT_RANGE = (5, 50)  # steps back fitted, as section 5's FIT_RANGE
 
 
 def _diagnose_reach(answer: Any) -> str | None:
     value = as_float(answer)
     if value is None:
         return "Give a single number of steps."
+    if value < 0:
+        return (
+            "a negative number of steps: your rate is above 1, the inverted ratio (the norm "
+            "read forwards in time, or a slope fitted against t instead of the steps back T - t), "
+            "or the 1,000 is upside down. Going back in time the default LSTM's norm shrinks, "
+            "so r < 1 and r ** n = 1/1,000 has a positive n."
+        )
     if 0 < value < 1:
         return "give a number of steps; a factor between 0 and 1 is only the first half."
     return None
@@ -208,22 +217,23 @@ def _diagnose_reach(answer: Any) -> str | None:
 q5 = Exercise(
     name="nb02.q5",
     question=(
-        "Measure it. In section 5, the gradient norm of the LSTM with forget bias 3 went from "
-        "its value at the last step to its value at the first, GRADIENT_LENGTH - 1 steps "
-        "earlier. Take the average shrink per step r = (first / last) ** (1 / "
-        "(GRADIENT_LENGTH - 1)) from gradient_norms, and answer: at that rate, how many steps "
-        f"back would the gradient norm have fallen to 1/{_TARGET_SHRINK:,} of its value at the "
-        "last step?"
+        "Measure it. Section 5 fitted a per-step rate r to each layer's gradient norms. For the "
+        "LSTM with PyTorch's default initialisation, gradient_norms['LSTM, default init'], fit "
+        "r the same way: the least-squares slope of log |dL/dh_t| against the steps back "
+        f"T - t, over steps {_FIT_RANGE[0]} to {_FIT_RANGE[1]} back (both included), and "
+        "r = exp(slope). At that rate, after how many steps has the gradient norm fallen "
+        f"{_TARGET_SHRINK:,}-fold?"
     ),
     hints=(
-        "Two steps: the per-step factor r from the two end points of "
-        "gradient_norms['LSTM, forget bias 3'], then the number of steps n with "
-        f"r ** n = 1 / {_TARGET_SHRINK:,}.",
-        f"Solve r ** n = 1 / {_TARGET_SHRINK:,} for n by taking the logarithm of both sides. "
-        "Use the measured norms, not sigmoid(3): the whole LSTM is not only its forget gate.",
+        "Two steps: the per-step rate r of the default LSTM, fitted over steps "
+        f"{_FIT_RANGE[0]} to {_FIT_RANGE[1]} back as section 5 fits it (not from the two end "
+        f"points), then the number of steps n at which r ** n = 1/{_TARGET_SHRINK:,}.",
+        "r is below 1, since the norm shrinks going back, so r ** n falls as n grows. Take the "
+        f"logarithm of both sides of r ** n = 1/{_TARGET_SHRINK:,} and solve for n; a right "
+        "answer is positive.",
     ),
     starter=(
-        'norms = gradient_norms["LSTM, forget bias 3"]\n'
+        'norms = gradient_norms["LSTM, default init"]  # first step first, as section 5 has them\n'
         "answer = None  # your code here: a number of steps\n"
         "nb02.q5.check(answer)"
     ),

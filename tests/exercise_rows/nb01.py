@@ -26,6 +26,13 @@ def mean_negative_log(probabilities: list[float]) -> float:
     return -sum(math.log(p) for p in probabilities) / len(probabilities)
 
 
+def perplexity_nan_when_impossible(probabilities: list[float]) -> float:
+    """Return nan, not inf, for a text with an impossible symbol."""
+    if min(probabilities) == 0:
+        return math.nan
+    return math.exp(-sum(math.log(p) for p in probabilities) / len(probabilities))
+
+
 def interpolate(counts: torch.Tensor, weight: float) -> torch.Tensor:
     """Mix the bigram rows with the unigram distribution; an unseen row is the unigram."""
     unigram = counts.sum(dim=0) / counts.sum()
@@ -64,7 +71,11 @@ ROWS = [
     (
         nb01.q2,
         [30_522, math.exp(-math.log(1 / 30_522))],
-        [(math.log(30_522), "cross-entropy in nats"), (1 / 30_522, "probability of one token")],
+        [
+            (math.log(30_522), "cross-entropy in nats"),
+            (1 / 30_522, "probability of one token"),
+            (math.log2(30_522), "cross-entropy in bits"),
+        ],
     ),
     (
         nb01.q3,
@@ -76,8 +87,12 @@ ROWS = [
     ),
     (
         nb01.q4,
-        [[9 / 14, 3 / 14, 1 / 14, 1 / 14]],
-        [([0.8, 0.2, 0.0, 0.0], "unsmoothed"), ([9 / 10, 3 / 10, 1 / 10, 1 / 10], "sum to 1")],
+        [[9 / 14, 3 / 14, 1 / 14, 1 / 14], torch.tensor([[9 / 14, 3 / 14, 1 / 14, 1 / 14]])],
+        [
+            ([0.8, 0.2, 0.0, 0.0], "unsmoothed"),
+            ([9 / 10, 3 / 10, 1 / 10, 1 / 10], "sum to 1"),
+            (torch.tensor([[0.8, 0.2, 0.0, 0.0]]), "unsmoothed"),
+        ],
     ),
     (
         nb01.q5,
@@ -86,6 +101,7 @@ ROWS = [
             (unfinished, "returns None"),
             (perplexity_by_product, "underflows"),
             (mean_negative_log, "exp of it"),
+            (perplexity_nan_when_impossible, "must give inf, not nan"),
         ],
     ),
     (

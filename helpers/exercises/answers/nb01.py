@@ -45,7 +45,8 @@ q2 = Key(
         "they stand. Converted to the same unit, bits per character (total nats / number of "
         "characters / ln 2), section 6 prints both: on the course's reviews even this uniform "
         "token model needs a little fewer bits per character than the character bigram, "
-        "because its vocabulary already spells English words."
+        "because its vocabulary already spells English words (and because BERT's tokens drop "
+        "spacing, so that figure is not a true code length for the text)."
     ),
     solution_cell="answer = math.exp(-math.log(1 / 30_522))\nnb01.q2.check(answer)",
 )
@@ -73,8 +74,15 @@ q3 = Key(
 _SMOOTHING_K = 1.0
 _SMOOTHED = (_SMOOTHING_COUNTS + _SMOOTHING_K) / (_SMOOTHING_COUNTS.sum() + _SMOOTHING_K * 4)
 
+
+def _is_smoothed(answer: Any) -> bool:
+    """Accept the four probabilities in any shape: a list, a (4,) or a (1, 4) tensor."""
+    values = torch.as_tensor(answer, dtype=_SMOOTHED.dtype).flatten()
+    return tensors_close(_SMOOTHED, atol=1e-3)(values)
+
+
 q4 = Key(
-    is_correct=tensors_close(_SMOOTHED, atol=1e-3),
+    is_correct=_is_smoothed,
     solution_text=(
         "answer = [9 / 14, 3 / 14, 1 / 14, 1 / 14]\n"
         "Each count gets k = 1 added (9, 3, 1, 1) and the total becomes 10 + 1 * 4 = 14. "
@@ -127,6 +135,15 @@ def _diagnose_perplexity(answer: Callable[[list[float]], Any]) -> str | None:
         return "that is the average negative log-likelihood; perplexity is exp of it."
     if fair is not None and math.isclose(fair, 0.5, rel_tol=1e-6):
         return "perplexity is not the average probability: use the log-probabilities."
+    try:
+        impossible = as_float(answer([0.5, 0.0, 0.5]))
+    except (ValueError, ZeroDivisionError, OverflowError):
+        impossible = None
+    if impossible is not None and math.isnan(impossible):
+        return (
+            "a text with an impossible symbol (probability 0) must give inf, not nan: "
+            "-log 0 is +inf, so the average negative log-likelihood and its exp are +inf."
+        )
     try:
         long_text = as_float(answer([1e-5] * 1000))
     except (ValueError, ZeroDivisionError, OverflowError):
