@@ -22,6 +22,7 @@ COLORS = {
     "output": "#f6dbdb",
     "data": "#f2f2f2",
 }
+_LABEL_BACKGROUND = {"facecolor": "white", "edgecolor": "none", "pad": 1.5}  # text over arrows
 
 
 def _canvas(title: str, width: float, height: float, size: tuple[float, float]) -> Axes:
@@ -106,15 +107,28 @@ def encoder_block() -> Figure:
 
 def multi_head_attention_flow() -> Figure:
     """Return multi-head attention: projections, h heads, concatenation, output projection."""
-    axes = _canvas("Multi-head attention: h heads side by side", 10, 8, (7.5, 5.5))
-    _box(axes, (5, 7.3), "Input X (seq, hidden)", "input", width=4)
-    for x, name in zip((1.8, 5, 8.2), ("Query", "Key", "Value"), strict=True):
-        _box(axes, (x, 5.9), f"{name} = X W_{name[0]}", "dense", width=2.6)
-        _arrow(axes, (5, 6.95), (x, 6.25))
-    axes.text(5, 5.1, "split each into h heads: (heads, seq, head_dim)", ha="center", fontsize=8)
-    for x, head in zip((1.8, 5, 8.2), ("head 1", "head 2", "head h"), strict=True):
-        _box(axes, (x, 3.9), f"{head}:\nsoftmax(Q K^T / sqrt(d)) V", "attention", 2.6, 1.0)
-        _arrow(axes, (x, 4.9), (x, 4.4))
+    axes = _canvas("Multi-head attention: h heads side by side", 10, 8.4, (7.5, 6))
+    _box(axes, (5, 7.7), "Input X (seq, hidden)", "input", width=4)
+    columns = (1.8, 5, 8.2)
+    arrow_colors = ("#1f77b4", "#ff7f0e", "#2ca02c")  # query, key, value
+    for x, name in zip(columns, ("Query", "Key", "Value"), strict=True):
+        _box(axes, (x, 6.3), f"{name} = X W_{name[0]}", "dense", width=2.6)
+        _arrow(axes, (5, 7.35), (x, 6.65))
+    split = (
+        "each split into h slices of d_k = hidden / h features: head m gets slice m of all three"
+    )
+    axes.text(5, 5.3, split, ha="center", va="center", fontsize=8, bbox=_LABEL_BACKGROUND, zorder=5)
+    heads = (("head 1", "1"), ("head 2", "2"), ("head h", "h"))
+    for x, (head, index) in zip(columns, heads, strict=True):
+        formula = rf"$\mathrm{{softmax}}(Q_{index} K_{index}^\top / \sqrt{{d_k}})\, V_{index}$"
+        _box(axes, (x, 3.9), f"{head}:\n{formula}", "attention", 2.9, 1.0)
+        for source, color in zip(columns, arrow_colors, strict=True):  # Q, K and V to every head
+            axes.annotate(
+                "",
+                xy=(x + 0.35 * (source - x) / 3.2, 4.42),
+                xytext=(source, 5.95),
+                arrowprops={"arrowstyle": "->", "color": color, "linewidth": 0.9},
+            )
         _arrow(axes, (x, 3.4), (5, 2.75))
     axes.text(6.6, 3.9, "...", ha="center", va="center", fontsize=12)
     _box(axes, (5, 2.4), "Concat the heads (seq, hidden)", "norm", width=4)

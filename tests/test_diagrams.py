@@ -17,6 +17,8 @@ EXPECTED = {
         "Value",
         "head 1",
         "head h",
+        r"K_h^\top / \sqrt{d_k}",  # each head scales by its own size d_k, not by d
+        "slice m of all three",  # every head gets its query, key and value
         "Concat",
         "Output projection",
     ],

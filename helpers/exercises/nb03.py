@@ -33,8 +33,8 @@ q1 = Exercise(
     hints=(
         "Row i is query i and column j is key j. Which keys may query i see: those before it, "
         "itself, those after it? Draw the 5 x 5 grid and shade the allowed cells.",
-        "The allowed cells form a triangle of the square, diagonal included. Build it from a "
-        "comparison of two index grids (key index <= query index), or look through torch's "
+        "The allowed cells form a triangle of the square, diagonal included. Compare two index "
+        "grids: one of query positions, one of key positions; or look through torch's "
         "functions that keep one triangle of a matrix.",
     ),
     starter="answer = None  # your code here\nnb03.q1.check(answer)",
@@ -65,8 +65,9 @@ q2 = Exercise(
         "Follow section 1 of the notebook: scores first, then weights, then the output. Write "
         "down the shape after each step: (2 queries, 3 keys), then ..., then (2, 2).",
         "The scores are every query dotted with every key, divided by the square root of the "
-        "head size (2 here). Each query's weights must sum to 1 over the keys, so the softmax "
-        "runs along the last axis; the output mixes the rows of VALUE with those weights.",
+        "head size: here d_k = 2, so divide by sqrt(2). Each query's weights must sum to 1 over "
+        "the keys, so the softmax runs along the last axis; the output mixes the rows of VALUE "
+        "with those weights.",
     ),
     starter=(
         'print(f"QUERY:\\n{nb03.QUERY}\\nKEY:\\n{nb03.KEY}\\nVALUE:\\n{nb03.VALUE}")\n'

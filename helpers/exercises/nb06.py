@@ -6,6 +6,7 @@ Used by notebooks/06_evaluation_and_applications.ipynb. The keys are in answers/
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,8 @@ from helpers.exercises import Exercise, as_float, fraction_form
 # --- q1: precision and recall from a confusion matrix -----------------------------------
 
 # Rows are true labels, columns predictions; class 0 = negative, class 1 = positive.
-CONFUSION = np.array([[40, 10], [5, 45]])
+CONFUSION = np.array([[45, 5], [20, 30]])
+TOLERANCE = 0.005  # answers to three decimals, or rounded to two, are accepted
 
 
 def _pair(answer: Any) -> tuple[float, float]:
@@ -31,8 +33,8 @@ def _diagnose_negative_class(answer: Any) -> str | None:
         return "give two numbers, (precision, recall)."
     negative_precision = CONFUSION[0, 0] / CONFUSION[:, 0].sum()
     negative_recall = CONFUSION[0, 0] / CONFUSION[0, :].sum()
-    if math.isclose(precision, negative_precision, abs_tol=1e-3) or math.isclose(
-        recall, negative_recall, abs_tol=1e-3
+    if math.isclose(precision, negative_precision, abs_tol=TOLERANCE) or math.isclose(
+        recall, negative_recall, abs_tol=TOLERANCE
     ):
         return "those are the figures of the negative class; the question asks about 'positive'."
     return None
@@ -42,7 +44,8 @@ q1 = Exercise(
     name="nb06.q1",
     question=(
         "nb06.CONFUSION is a confusion matrix (rows: true label, columns: predicted label; "
-        "0 = negative, 1 = positive). Give (precision, recall) of the positive class as a tuple."
+        "0 = negative, 1 = positive). Give (precision, recall) of the positive class as a tuple, "
+        "to three decimals."
     ),
     hints=(
         "Find the true positives first: the reviews that are positive and were called positive. "
@@ -66,14 +69,14 @@ def _diagnose_accuracy(answer: Any) -> str | None:
     if value is None:
         return "Give a single number."
     accuracy = (CONFUSION[0, 0] + CONFUSION[1, 1]) / CONFUSION.sum()
-    if math.isclose(value, accuracy, abs_tol=5e-4):
+    if math.isclose(value, accuracy, abs_tol=TOLERANCE):
         return "that is the accuracy; F1 combines precision and recall of the positive class."
     return None
 
 
 q2 = Exercise(
     name="nb06.q2",
-    question="What is the F1 score of the positive class of nb06.CONFUSION?",
+    question="What is the F1 score of the positive class of nb06.CONFUSION, to three decimals?",
     hints=(
         "Start from the precision and recall of exercise 1. F1 is not their plain average: it "
         "is the mean that stays low when either of them is low.",
@@ -134,9 +137,10 @@ q4 = Exercise(
     ),
     hints=(
         "On which reviews is such a 'model' right, and on which is it wrong?",
-        "It is right on every review of one label and wrong on every review of the other. On "
-        "a balanced split that is the floor any real model must clear; on an unbalanced one it "
-        "can look deceptively high.",
+        "It is right on every review of one label and wrong on every review of the other, so "
+        "its accuracy is that label's share of the reviews. (The floor a real model must clear "
+        "is the larger of the two shares, always answering the majority label; on an "
+        "unbalanced split that floor can look deceptively high.)",
     ),
     starter=(
         "print({name: int((test_labels == label).sum()) for label, name in enumerate(splits.label_names)})\n"
@@ -155,12 +159,21 @@ def _sample_logits() -> tuple[np.ndarray, np.ndarray]:
     return generator.normal(0, 3, size=(8, 2)), np.array([0, 1, 1, 0, 1, 0, 0, 1])
 
 
+def as_temperature(result: Any) -> float | None:
+    """Return a temperature answer as a float: a number, or an array of one (scipy's `.x`)."""
+    try:
+        values = np.asarray(result, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        return None
+    return float(values[0]) if values.size == 1 else None
+
+
 def _temperature_form(answer: Any) -> str | None:
     result = answer(*_sample_logits())
     if result is None:
         return "your function returns None: write its body (and return T)."
-    value = as_float(result)
-    if value is None or not np.ndim(result) == 0:
+    value = as_temperature(result)
+    if value is None:
         return "return one number, the temperature T."
     if not math.isfinite(value) or value <= 0:
         return "T must be a positive, finite number: softmax(logits / T) needs T > 0."
@@ -246,14 +259,35 @@ q6 = Exercise(
     diagnose=_interval_form,
 )
 
-# --- q7: how precise is this notebook's test accuracy? -----------------------------------
+# --- q7: the accuracy and its interval, from an evaluation ---------------------------------
+
+
+@dataclass(frozen=True)
+class _Predictions:
+    """What accuracy_interval may read of an Evaluation: its labels, predictions and accuracy."""
+
+    labels: np.ndarray
+    predictions: np.ndarray
+
+    @property
+    def accuracy(self) -> float:
+        """Share of correct predictions, as Evaluation.accuracy."""
+        return float(np.mean(self.predictions == self.labels))
+
+
+def _sample_evaluation() -> _Predictions:
+    """Return 8 reviews' labels and predictions (6 right) to try accuracy_interval on."""
+    return _Predictions(np.array([0, 1, 1, 0, 1, 0, 1, 1]), np.array([0, 1, 0, 0, 1, 1, 1, 1]))
 
 
 def _measured_form(answer: Any) -> str | None:
+    result = answer(_sample_evaluation())
+    if result is None:
+        return "your function returns None: write its body (and return (accuracy, low, high))."
     try:
-        accuracy, low, high = (float(value) for value in answer)
+        accuracy, low, high = (float(value) for value in result)
     except (TypeError, ValueError):
-        return "give three numbers: (accuracy, low, high)."
+        return "return three numbers: (accuracy, low, high)."
     if not all(0 <= value <= 1 for value in (accuracy, low, high)):
         return "give fractions between 0 and 1, not percentages."
     if not low <= accuracy <= high:
@@ -263,20 +297,27 @@ def _measured_form(answer: Any) -> str | None:
 
 q7 = Exercise(
     name="nb06.q7",
+    kind="function",
     question=(
-        "Measure how precise this notebook's headline number is: give (accuracy, low, high), "
-        "the fine-tuned transformer's accuracy on the test split and its 95% bootstrap "
-        "interval, from the notebook's own predictions (`correct`, section 1). The check "
-        "accepts an accuracy the test split can produce and an interval as wide as the "
-        "bootstrap gives for it."
+        "Write accuracy_interval(evaluation) for an Evaluation like the notebook's `evaluation` "
+        "(section 1), whose arrays `labels` and `predictions` hold one entry per test review. "
+        "Return (accuracy, low, high): the share of reviews predicted right and its 95% "
+        "percentile bootstrap interval (at least 1,000 resamples). The check runs it on hidden "
+        "sets of predictions (large and small, all right, all wrong, three classes) that have "
+        "an Evaluation's `labels`, `predictions` and `accuracy`; the cell after it runs it on "
+        "this notebook's. Pass the function itself."
     ),
     hints=(
-        "`correct` holds one True or False per test review for the fine-tuned model; the "
-        "accuracy is its mean, and exercise 6's function gives the interval.",
-        "Resample the test reviews' correctness, not the reviews' texts: no model needs to run "
-        "again. Then compare the interval's width with the gaps between the models in the "
-        "notebook's tables.",
+        "Which reviews did the model get right? Turn the evaluation into one True or False per "
+        "review first; the accuracy and the interval both come from that array.",
+        "A review is right where its prediction equals its label. The accuracy is the mean of "
+        "those, and exercise 6's resampling gives the interval: resample the reviews' "
+        "correctness, not their texts, so no model needs to run again.",
     ),
-    starter=("answer = None  # your code here: (accuracy, low, high)\nnb06.q7.check(answer)"),
+    starter=(
+        "def accuracy_interval(evaluation):\n"
+        "    return None  # your code here: (accuracy, low, high)\n\n\n"
+        "nb06.q7.check(accuracy_interval)"
+    ),
     diagnose=_measured_form,
 )

@@ -96,6 +96,10 @@ ROWS = [
         [
             (torch.softmax(nb03.QUERY @ nb03.KEY.T, dim=-1) @ nb03.VALUE, "sqrt(d_k)"),
             (torch.softmax(SCORES, dim=-1), "those are the attention weights"),
+            (
+                torch.softmax(nb03.QUERY @ nb03.KEY.T / 2, dim=-1) @ nb03.VALUE,
+                "divided the scores by d_k",
+            ),
         ],
     ),
     (
@@ -106,7 +110,11 @@ ROWS = [
     (
         nb03.q4,
         [Computed(attention_parameters), 2_362_368],
-        [(4 * 768 * 768, "also has a bias of 768"), (3 * (768 * 768 + 768), "output projection")],
+        [
+            (4 * 768 * 768, "also has a bias of 768"),
+            (3 * (768 * 768 + 768), "output projection"),
+            (2_362_368.9, "whole number"),
+        ],
     ),
     (
         nb03.q5,
@@ -128,6 +136,8 @@ ROWS = [
             (6 * 768, "bert-base's crossover"),
             (2 * 384, "left out the feed-forward network"),
             (1536, "left out the four projections"),
+            ((2 * 384 + 1536) * 12, "you counted one head"),
+            ((2 * 384 + 1536) / 12, "multiplied the attention cost by the number of heads"),
         ],
     ),
     (

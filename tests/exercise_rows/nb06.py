@@ -2,6 +2,7 @@
 
 import numpy as np
 import torch
+from scipy.optimize import minimize
 from sklearn.metrics import f1_score, precision_score, recall_score
 
 from helpers.data import load_dataset_splits
@@ -91,22 +92,81 @@ def as_percentages(correct: np.ndarray) -> tuple[float, float]:
     return 100 * low, 100 * high
 
 
-def measured_interval() -> tuple[float, float, float]:
-    """(accuracy, low, high) for a model right on 210 of the 241 test reviews."""
-    correct = np.array([1] * 210 + [0] * 31)
-    return (correct.mean(), *bootstrap_interval(correct))
+def bootstrap_with_fractions(correct: np.ndarray) -> tuple[float, float]:
+    """Passes fractions to np.percentile: the 0.025th and 0.975th percentiles."""
+    picks = np.random.default_rng(1).integers(0, len(correct), size=(2_000, len(correct)))
+    accuracies = np.asarray(correct, dtype=float)[picks].mean(axis=1)
+    return tuple(np.percentile(accuracies, [0.025, 0.975]))
 
+
+def fit_temperature_by_minimize(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """scipy's minimize on log T: returns result.x, an array of shape (1,)."""
+    logits, labels = torch.as_tensor(logits, dtype=torch.float64), torch.as_tensor(labels)
+
+    def loss(log_temperature: np.ndarray) -> float:
+        scaled = logits / float(np.exp(log_temperature[0]))
+        return torch.nn.functional.cross_entropy(scaled, labels).item()
+
+    return np.exp(minimize(loss, x0=np.zeros(1), method="Nelder-Mead").x)
+
+
+def fit_temperature_unconverged(logits: np.ndarray, labels: np.ndarray) -> float:
+    """Three small gradient steps on T from 1: better than T = 1, far from the minimum."""
+    logits, labels = torch.as_tensor(logits, dtype=torch.float64), torch.as_tensor(labels)
+    temperature = torch.ones(1, dtype=torch.float64, requires_grad=True)
+    for _ in range(3):
+        loss = torch.nn.functional.cross_entropy(logits / temperature, labels)
+        (gradient,) = torch.autograd.grad(loss, temperature)
+        temperature = (temperature - 0.5 * gradient).detach().requires_grad_()
+    return temperature.item()
+
+
+def accuracy_interval(evaluation) -> tuple[float, float, float]:
+    """(accuracy, low, high) of an Evaluation, reusing exercise 6's bootstrap."""
+    correct = evaluation.predictions == evaluation.labels
+    return (float(correct.mean()), *bootstrap_interval(correct))
+
+
+def accuracy_from_evaluation_property(evaluation) -> tuple[float, float, float]:
+    """Uses Evaluation.accuracy for the first number."""
+    correct = evaluation.predictions == evaluation.labels
+    return (evaluation.accuracy, *bootstrap_interval(correct))
+
+
+def share_predicted_positive(evaluation) -> tuple[float, float, float]:
+    """Takes the share of positive predictions for the accuracy."""
+    predicted_positive = evaluation.predictions == 1
+    return (float(predicted_positive.mean()), *bootstrap_interval(predicted_positive))
+
+
+def interval_of_one_standard_error(evaluation) -> tuple[float, float, float]:
+    """Accuracy plus or minus one standard error."""
+    correct = evaluation.predictions == evaluation.labels
+    return (float(correct.mean()), *one_standard_error(correct))
+
+
+def interval_in_percent(evaluation) -> tuple[float, float, float]:
+    """The right numbers, in percent."""
+    return tuple(100 * value for value in accuracy_interval(evaluation))
+
+
+PRECISION, RECALL = 30 / 35, 30 / 50  # of nb06.CONFUSION's positive class
 
 ROWS = [
     (
         nb06.q1,
-        [Computed(sklearn_precision_recall), [45 / 55, 45 / 50]],
-        [((45 / 50, 45 / 55), "swapped"), ((40 / 45, 40 / 50), "negative class")],
+        [Computed(sklearn_precision_recall), [PRECISION, RECALL], (0.857, 0.6), (0.86, 0.6)],
+        [
+            ((RECALL, PRECISION), "swapped"),
+            ((45 / 65, 45 / 50), "negative class"),
+            ((PRECISION, 30 / 45), "the precision is right"),
+            ((30 / 45, RECALL), "the recall is right"),
+        ],
     ),
     (
         nb06.q2,
-        [Computed(sklearn_f1)],
-        [((45 / 55 + 45 / 50) / 2, "arithmetic mean"), (0.85, "that is the accuracy")],
+        [Computed(sklearn_f1), 0.706, 0.71],
+        [((PRECISION + RECALL) / 2, "arithmetic mean"), (0.75, "that is the accuracy")],
     ),
     (
         nb06.q3,
@@ -120,11 +180,12 @@ ROWS = [
     ),
     (
         nb06.q5,
-        [fit_temperature_by_lbfgs, fit_temperature_by_grid],
+        [fit_temperature_by_lbfgs, fit_temperature_by_grid, fit_temperature_by_minimize],
         [
             (unfinished, "returns None"),
             (inverse_temperature, "you return 1 / T"),
             (temperature_one, "not on the accuracy"),
+            (fit_temperature_unconverged, "not at the minimum"),
         ],
     ),
     (
@@ -134,15 +195,17 @@ ROWS = [
             (unfinished, "returns None"),
             (one_standard_error, "one standard error each side"),
             (as_percentages, "are these percentages"),
+            (bootstrap_with_fractions, "np.percentile takes percentages"),
         ],
     ),
     (
         nb06.q7,
-        [Computed(measured_interval), (0.871, 0.826, 0.913)],
+        [accuracy_interval, accuracy_from_evaluation_property],
         [
-            ((0.87, 0.83, 0.91), "whole number of right answers"),
-            ((210 / 241, 0.85, 0.893), "one standard error each side"),
-            ((87.1, 82.6, 91.3), "not percentages"),
+            (unfinished, "returns None"),
+            (share_predicted_positive, "share of reviews predicted positive"),
+            (interval_of_one_standard_error, "one standard error each side"),
+            (interval_in_percent, "not percentages"),
         ],
     ),
 ]

@@ -80,11 +80,17 @@ def _is_tiny_output(answer: Any) -> bool:
 def _diagnose_tiny_output(answer: Any) -> str | Credit | None:
     answer = torch.as_tensor(answer, dtype=torch.float32)
     unscaled = torch.softmax(QUERY @ KEY.T, dim=-1) @ VALUE
+    by_head_size = torch.softmax(QUERY @ KEY.T / 2, dim=-1) @ VALUE  # d_k, not sqrt(d_k)
     weights = torch.softmax(QUERY @ KEY.T / math.sqrt(2), dim=-1)
     wrong_axis = torch.softmax(QUERY @ KEY.T / math.sqrt(2), dim=0) @ VALUE
     if answer.shape == unscaled.shape and torch.allclose(answer, unscaled, atol=1e-3):
         return Credit(
             "close: you forgot to divide the scores by sqrt(d_k) = sqrt(2) before the softmax.",
+            0.5,
+        )
+    if answer.shape == by_head_size.shape and torch.allclose(answer, by_head_size, atol=1e-3):
+        return Credit(
+            "close: you divided the scores by d_k = 2; the scale is its square root, sqrt(2).",
             0.5,
         )
     if answer.shape == weights.shape and torch.allclose(answer, weights, atol=1e-3):
@@ -169,11 +175,11 @@ _Q4_PARAMETERS = 4 * (_Q4_HIDDEN_SIZE * _Q4_HIDDEN_SIZE + _Q4_HIDDEN_SIZE)  # 2,
 
 
 def _is_attention_parameters(answer: Any) -> bool:
-    return int(answer) == _Q4_PARAMETERS
+    return float(answer) == _Q4_PARAMETERS  # a whole number: 2362368.9 is not a count
 
 
 def _diagnose_attention_parameters(answer: Any) -> str | None:
-    value = int(answer)
+    value = float(answer)
     hidden = _Q4_HIDDEN_SIZE
     if value == 4 * hidden * hidden:
         return "each of the four Linear layers also has a bias of 768 numbers."
@@ -371,6 +377,12 @@ def _layer_sizes() -> tuple[int, int]:
     return config.hidden_size, config.intermediate_size
 
 
+@cache
+def _num_heads() -> int:
+    """Return num_attention_heads of the model notebook 03 loads."""
+    return AutoConfig.from_pretrained(resolve_model("embedded")).num_attention_heads
+
+
 def _crossover(hidden: int, intermediate: int) -> float:
     """Return n where 4 n^2 d (QK^T and AV) equals 8 n d^2 + 4 n d f FLOPs (the rest)."""
     return 2 * hidden + intermediate
@@ -393,10 +405,16 @@ def _diagnose_crossover(answer: Any) -> str | None:
         return "you left out the feed-forward network (two linear layers, d -> f -> d)."
     if math.isclose(value, intermediate, rel_tol=1e-3):
         return "you left out the four projections (query, key, value and output)."
-    if value > 10 * _crossover(hidden, intermediate):
+    crossover, heads = _crossover(hidden, intermediate), _num_heads()
+    if math.isclose(value, crossover * heads, rel_tol=1e-3):
         return (
-            "the heads do not multiply the cost: h heads of d/h features each make "
-            "QK^T cost n^2 d multiply-adds in all."
+            "you counted one head: each works on d_k = d / h features, and h heads x n^2 d_k "
+            "= n^2 d multiply-adds for QK^T in all (the same again for AV)."
+        )
+    if math.isclose(value, crossover / heads, rel_tol=1e-3):
+        return (
+            "you multiplied the attention cost by the number of heads: the heads share out "
+            "the d features, so h heads x n^2 d_k = n^2 d multiply-adds for QK^T in all."
         )
     return None
 

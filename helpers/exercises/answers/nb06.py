@@ -13,31 +13,39 @@ from scipy.stats import binom
 
 from helpers.data import load_dataset_splits
 from helpers.exercises import Case, Credit, Key
-from helpers.exercises.nb06 import CONFIDENCES, CONFUSION, CORRECT, _pair
+from helpers.exercises.nb06 import (
+    CONFIDENCES,
+    CONFUSION,
+    CORRECT,
+    TOLERANCE,
+    _pair,
+    _Predictions,
+    as_temperature,
+)
 
 # --- q1: precision and recall from a confusion matrix -----------------------------------
 
 _TRUE_POSITIVES = int(CONFUSION[1, 1])
-_Q1_PRECISION = _TRUE_POSITIVES / int(CONFUSION[:, 1].sum())  # 45 / 55
-_Q1_RECALL = _TRUE_POSITIVES / int(CONFUSION[1, :].sum())  # 45 / 50
+_Q1_PRECISION = _TRUE_POSITIVES / int(CONFUSION[:, 1].sum())  # 30 / 35
+_Q1_RECALL = _TRUE_POSITIVES / int(CONFUSION[1, :].sum())  # 30 / 50
 
 
 def _is_precision_recall(answer: Any) -> bool:
     precision, recall = _pair(answer)
-    return math.isclose(precision, _Q1_PRECISION, abs_tol=1e-3) and math.isclose(
-        recall, _Q1_RECALL, abs_tol=1e-3
+    return math.isclose(precision, _Q1_PRECISION, abs_tol=TOLERANCE) and math.isclose(
+        recall, _Q1_RECALL, abs_tol=TOLERANCE
     )
 
 
 def _diagnose_precision_recall(answer: Any) -> str | None:
     precision, recall = _pair(answer)
-    if math.isclose(precision, _Q1_RECALL, abs_tol=1e-3) and math.isclose(
-        recall, _Q1_PRECISION, abs_tol=1e-3
+    if math.isclose(precision, _Q1_RECALL, abs_tol=TOLERANCE) and math.isclose(
+        recall, _Q1_PRECISION, abs_tol=TOLERANCE
     ):
         return "you swapped them: give (precision, recall) in that order."
-    if math.isclose(precision, _Q1_PRECISION, abs_tol=1e-3):
+    if math.isclose(precision, _Q1_PRECISION, abs_tol=TOLERANCE):
         return "the precision is right; recall divides by all truly positive reviews (row 1)."
-    if math.isclose(recall, _Q1_RECALL, abs_tol=1e-3):
+    if math.isclose(recall, _Q1_RECALL, abs_tol=TOLERANCE):
         return (
             "the recall is right; precision divides by all reviews predicted positive (column 1)."
         )
@@ -50,7 +58,7 @@ q1 = Key(
     solution_text=(
         "tp = nb06.CONFUSION[1, 1]\n"
         "answer = (tp / nb06.CONFUSION[:, 1].sum(), tp / nb06.CONFUSION[1, :].sum())\n"
-        "# (45 / 55, 45 / 50) = (0.818, 0.900)"
+        "# (30 / 35, 30 / 50) = (0.857, 0.600)"
     ),
     solution_cell=(
         "print(nb06.CONFUSION)\n"
@@ -65,15 +73,15 @@ q1 = Key(
 
 # --- q2: F1 -----------------------------------------------------------------------------
 
-_Q2_F1 = 2 * _Q1_PRECISION * _Q1_RECALL / (_Q1_PRECISION + _Q1_RECALL)  # 0.857
+_Q2_F1 = 2 * _Q1_PRECISION * _Q1_RECALL / (_Q1_PRECISION + _Q1_RECALL)  # 0.706
 
 
 def _is_f1(answer: Any) -> bool:
-    return math.isclose(float(answer), _Q2_F1, abs_tol=5e-4)
+    return math.isclose(float(answer), _Q2_F1, abs_tol=TOLERANCE)
 
 
 def _diagnose_f1(answer: Any) -> str | None:
-    if math.isclose(float(answer), (_Q1_PRECISION + _Q1_RECALL) / 2, abs_tol=5e-4):
+    if math.isclose(float(answer), (_Q1_PRECISION + _Q1_RECALL) / 2, abs_tol=TOLERANCE):
         return (
             "that is the arithmetic mean; F1 is the harmonic mean 2PR / (P + R), which stays "
             "low when either of the two is low."
@@ -85,11 +93,14 @@ q2 = Key(
     is_correct=_is_f1,
     diagnose=_diagnose_f1,
     solution_text=(
-        "precision, recall = 45 / 55, 45 / 50\n"
-        "answer = 2 * precision * recall / (precision + recall)  # = 0.857 = 2TP / (2TP + FP + FN)"
+        "precision, recall = 30 / 35, 30 / 50\n"
+        "answer = 2 * precision * recall / (precision + recall)  # = 0.706 = 2TP / (2TP + FP + FN)\n"
+        "Their plain average would be 0.729: the harmonic mean sits nearer the smaller of the two."
     ),
     solution_cell=(
-        "precision, recall = 45 / 55, 45 / 50\n"
+        "true_positives = nb06.CONFUSION[1, 1]\n"
+        "precision = true_positives / nb06.CONFUSION[:, 1].sum()\n"
+        "recall = true_positives / nb06.CONFUSION[1, :].sum()\n"
         "answer = 2 * precision * recall / (precision + recall)\n"
         "nb06.q2.check(answer)"
     ),
@@ -185,7 +196,8 @@ q4 = Key(
     diagnose=_diagnose_majority,
     solution_text=(
         "answer = (test_labels == 1).mean()  # 120 positive of 241 reviews = 0.498\n"
-        "On SST-2's validation split (444 positive of 872) the same trick gets 0.509; on a split "
+        "Always answering 'negative', the majority label here, gets 121 / 241 = 0.502: that is "
+        "the floor a real model must clear. On SST-2's validation split (444 positive of 872) the same trick gets 0.509; on a split "
         "with 95% positives it would get 0.95, which is why accuracy alone can mislead."
     ),
     solution_cell=(
@@ -248,8 +260,8 @@ _TEMPERATURE_CASES = (
 
 
 def _temperature_fits(result: Any, fit: _Fit) -> bool:
-    temperature = float(result)
-    if not math.isfinite(temperature) or temperature <= 0:
+    temperature = as_temperature(result)
+    if temperature is None or not math.isfinite(temperature) or temperature <= 0:
         return False
     loss = _negative_log_likelihood(fit.logits, fit.labels, temperature)
     return loss <= fit.best_loss + 0.002
@@ -257,7 +269,9 @@ def _temperature_fits(result: Any, fit: _Fit) -> bool:
 
 def _diagnose_temperature(answer: Callable[..., Any]) -> str | None:
     fit = _TEMPERATURE_CASES[0].expected
-    temperature = float(answer(fit.logits, fit.labels))
+    temperature = as_temperature(answer(fit.logits, fit.labels))
+    if temperature is None or temperature <= 0:
+        return None  # the public check says it
     if math.isclose(temperature, 1.0) and not _temperature_fits(1.0, fit):
         return (
             "your T is 1 here, where the logits are far too large. Dividing by T never changes "
@@ -265,6 +279,13 @@ def _diagnose_temperature(answer: Callable[..., Any]) -> str | None:
         )
     if _temperature_fits(1 / temperature, fit):
         return "you return 1 / T: the logits are divided by T, softmax(logits / T)."
+    loss = _negative_log_likelihood(fit.logits, fit.labels, temperature)
+    if loss < _negative_log_likelihood(fit.logits, fit.labels, 1.0) - 0.002:
+        return (
+            f"your T ({temperature:.3g}) beats T = 1 but is not at the minimum (about "
+            f"{fit.best_temperature:.2f} on this hidden set): check that your search or "
+            "optimiser has converged, for example against a grid of many T."
+        )
     return None
 
 
@@ -374,7 +395,14 @@ def _diagnose_interval(answer: Callable[..., Any]) -> str | Credit | None:
     if low < 0 or high > 1:
         return None  # the public check says it
     correct = case.args[0]
-    return _width_hint(high - low, len(correct), float(correct.mean()))
+    accuracy = float(correct.mean())
+    if low < high < accuracy - 0.01:
+        return (
+            "both bounds lie below the accuracy: np.percentile takes percentages, 2.5 and 97.5; "
+            "0.025 and 0.975 ask for the 0.025th and 0.975th percentiles, deep in the lower "
+            "tail. (np.quantile is the one that takes fractions.)"
+        )
+    return _width_hint(high - low, len(correct), accuracy)
 
 
 q6 = Key(
@@ -389,8 +417,9 @@ q6 = Key(
         "    accuracies = np.asarray(correct, dtype=float)[picks].mean(axis=1)\n"
         "    return tuple(np.percentile(accuracies, [2.5, 97.5]))\n"
         "Each row of picks is one resampled test set of the same size. On 241 reviews with "
-        "about 87% right, the interval spans about 8 points: differences of a few points "
-        "between models on this test split are within the noise."
+        "about 87% right, the interval spans about 8 points: one model's accuracy is known to "
+        "within a few points. (Two models scored on the same reviews are compared with a "
+        "paired bootstrap of their difference: the notebook's last section.)"
     ),
     solution_cell=(
         "def bootstrap_interval(correct):\n"
@@ -402,56 +431,87 @@ q6 = Key(
     ),
 )
 
-# --- q7: how precise is this notebook's test accuracy? -----------------------------------
+# --- q7: the accuracy and its interval, from an evaluation ---------------------------------
 
 
-def _split_accuracy(accuracy: float) -> float | None:
-    """Return k / n, the test split's accuracy nearest `accuracy` (to 3 decimals), or None."""
-    size = len(_test_labels())
-    nearest = round(accuracy * size) / size
-    return nearest if abs(accuracy - nearest) <= 5e-4 else None
+@dataclass(frozen=True)
+class _Measured:
+    """The accuracy of one hidden evaluation and its exact bootstrap bounds."""
+
+    accuracy: float
+    interval: _Interval
 
 
-def _is_measured_interval(answer: Any) -> bool:
-    accuracy, low, high = (float(value) for value in answer)
-    nearest = _split_accuracy(accuracy)
-    if nearest is None:
-        return False
-    size = len(_test_labels())
-    expected_low, expected_high = _bootstrap_bounds(size, nearest)
-    tolerance = _interval_tolerance(size)
-    return abs(low - expected_low) <= tolerance and abs(high - expected_high) <= tolerance
+def _evaluation_case(name: str, seed: int, size: int, right: int, classes: int = 2) -> Case:
+    """Return a case: `size` reviews' labels and predictions, `right` of them correct."""
+    generator = np.random.default_rng(seed)
+    labels = generator.integers(0, classes, size=size)
+    predictions = labels.copy()
+    wrong = generator.permutation(size)[: size - right]
+    predictions[wrong] = (labels[wrong] + generator.integers(1, classes, size=len(wrong))) % classes
+    evaluation = _Predictions(labels, predictions)  # what accuracy_interval reads
+    low, high = _bootstrap_bounds(size, right / size)
+    return Case(
+        name,
+        (evaluation,),
+        _Measured(right / size, _Interval(low, high, _interval_tolerance(size))),
+    )
 
 
-def _diagnose_measured_interval(answer: Any) -> str | Credit | None:
-    accuracy, low, high = (float(value) for value in answer)
+_EVALUATION_CASES = (
+    _evaluation_case("241 reviews, 210 right", 7, 241, 210),
+    _evaluation_case("241 reviews, 121 right", 8, 241, 121),
+    _evaluation_case("50 reviews, 35 right", 9, 50, 35),
+    _evaluation_case("every prediction right", 10, 60, 60),
+    _evaluation_case("every prediction wrong", 11, 40, 0),
+    _evaluation_case("a single review, right", 12, 1, 1),
+    _evaluation_case("three classes, 150 of 200 right", 13, 200, 150, classes=3),
+)
+
+
+def _measured_matches(result: Any, expected: _Measured) -> bool:
+    accuracy, low, high = (float(value) for value in result)
+    return math.isclose(accuracy, expected.accuracy, abs_tol=1e-9) and _interval_matches(
+        (low, high), expected.interval
+    )
+
+
+def _diagnose_measured(answer: Callable[..., Any]) -> str | Credit | None:
+    evaluation = _EVALUATION_CASES[0].args[0]
+    accuracy, low, high = (float(value) for value in answer(evaluation))
     if not all(0 <= value <= 1 for value in (accuracy, low, high)):
         return None  # the public check says it
-    size = len(_test_labels())
-    nearest = _split_accuracy(accuracy)
-    if nearest is None:
-        return (
-            f"the first number should be the model's accuracy on the {size} test reviews: a "
-            f"whole number of right answers divided by {size}."
-        )
-    return _width_hint(high - low, size, nearest)
+    correct = evaluation.predictions == evaluation.labels
+    if not math.isclose(accuracy, correct.mean(), abs_tol=1e-9):
+        if math.isclose(accuracy, (evaluation.predictions == 1).mean(), abs_tol=1e-9):
+            return (
+                "that is the share of reviews predicted positive: a review is right where its "
+                "prediction equals its label."
+            )
+        return "the first number should be the share of reviews whose prediction equals the label."
+    return _width_hint(high - low, len(correct), float(correct.mean()))
 
 
 q7 = Key(
-    is_correct=_is_measured_interval,
-    diagnose=_diagnose_measured_interval,
+    cases=_EVALUATION_CASES,
+    compare=_measured_matches,
+    diagnose=_diagnose_measured,
     solution_text=(
-        "picks = np.random.default_rng(0).integers(0, len(correct), size=(10_000, len(correct)))\n"
-        "low, high = np.percentile(correct[picks].mean(axis=1), [2.5, 97.5])\n"
-        "answer = (correct.mean(), low, high)\n"
-        "With 241 test reviews the interval is several points wide (about 8 points at 87% "
-        "accuracy, 12 points near 50%): differences between models smaller than that, like "
-        "some in the notebook's tables, may be noise."
+        "def accuracy_interval(evaluation):\n"
+        "    correct = (evaluation.predictions == evaluation.labels).astype(float)\n"
+        "    picks = np.random.default_rng(0).integers(0, len(correct), size=(10_000, len(correct)))\n"
+        "    low, high = np.percentile(correct[picks].mean(axis=1), [2.5, 97.5])\n"
+        "    return correct.mean(), low, high\n"
+        "(Or reuse exercise 6: return correct.mean(), *bootstrap_interval(correct).) With 241 test "
+        "reviews the interval is several points wide: about 8 points at 87% accuracy, 12 points "
+        "near 50%."
     ),
     solution_cell=(
-        "picks = np.random.default_rng(0).integers(0, len(correct), size=(10_000, len(correct)))\n"
-        "low, high = np.percentile(correct[picks].mean(axis=1), [2.5, 97.5])\n"
-        "answer = (correct.mean(), low, high)\n"
-        "nb06.q7.check(answer)"
+        "def accuracy_interval(evaluation):\n"
+        "    correct = (evaluation.predictions == evaluation.labels).astype(float)\n"
+        "    picks = np.random.default_rng(0).integers(0, len(correct), size=(10_000, len(correct)))\n"
+        "    low, high = np.percentile(correct[picks].mean(axis=1), [2.5, 97.5])\n"
+        "    return correct.mean(), low, high\n\n\n"
+        "nb06.q7.check(accuracy_interval)"
     ),
 )
