@@ -266,6 +266,7 @@ q4 = Key(
     compare=_pair_equal,
     diagnose=_diagnose_corrupt,
     solution_text=(
+        "Two masks from chosen and fate, then a copy of the ids assigned through them:\n"
         "def corrupt(input_ids, chosen, fate, random_ids, mask_token_id):\n"
         "    to_mask = chosen & (fate < 0.8)\n"
         "    to_random = chosen & (fate >= 0.8) & (fate < 0.9)\n"
