@@ -333,7 +333,7 @@ def frequency_baseline_loss(
         log_probabilities = torch.log((counts + k) / (counts + k).sum())  # (vocab,)
         return -log_probabilities[targets].mean().item()
 
-    return min((loss_with(k), k) for k in ([smoothing] if smoothing else SMOOTHINGS))
+    return min((loss_with(k), k) for k in (SMOOTHINGS if smoothing is None else [smoothing]))
 
 
 @torch.no_grad()

@@ -92,7 +92,7 @@ class GradeConfig:
     submissions: Path
     out: Path
     hidden: Path | None = None  # the release's hidden location; None: the installed keys
-    workers: int = field(default_factory=lambda: default_workers())
+    workers: int = field(default_factory=default_workers)
     cell_timeout: float = 30.0  # seconds per exercise cell
     notebook_timeout: float = 300.0  # seconds per notebook, kernel start included
     full: bool = False  # run every notebook top to bottom
