@@ -11,6 +11,7 @@ import csv
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -19,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from helpers import course
+from helpers.classroom import cli, reports
 from helpers.classroom import grade as grading
-from helpers.classroom import reports
 from helpers.classroom.notebooks import find_exercise, read_notebook, source, write_notebook
 from helpers.classroom.release import ReleaseConfig, ReleaseError, audit, release
 from helpers.exercises import Exercise
@@ -283,6 +284,29 @@ def test_gradescope_results_follow_its_format(graded):
     assert (q3["score"], q3["max_score"], q3["visibility"]) == (1.0, 2.0, "after_published")
     q5 = tests[f"{N03}: nb03.q5"]  # not attempted: no points of its 2
     assert (q5["score"], q5["max_score"]) == (0.0, 2.0)
+
+
+def test_a_teaching_assistants_scores_complete_the_solution_notebooks(graded, tmp_path):
+    """Full marks on every written answer of the solutions: merge makes every total the max."""
+    _table, _rows, out, _seconds = graded
+    folder = tmp_path / "grades"
+    shutil.copytree(out, folder)
+    with open(folder / reports.WRITTEN, newline="", encoding="utf-8") as file:
+        entries = list(csv.DictReader(file))
+    for entry in entries:
+        if entry["student"] == "zoe_solutions":
+            entry |= {"score": entry["points"], "comment": "Meets the rubric."}
+    with open(folder / reports.WRITTEN, "w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=reports.WRITTEN_COLUMNS)
+        writer.writeheader()
+        writer.writerows(entries)
+    assert cli.main(["merge", str(folder)]) == 0
+    with open(folder / reports.GRADEBOOK, newline="", encoding="utf-8") as file:
+        solved = [line for line in csv.DictReader(file) if line["student"] == "zoe_solutions"]
+    assert len(solved) == len(COURSE_NOTEBOOKS)
+    assert all(line["total"] == line["max"] for line in solved)
+    text = (folder / "feedback" / "zoe_solutions" / "04_inside_bert.md").read_text()
+    assert "Comment: Meets the rubric." in text and "to be scored" not in text
 
 
 def test_grading_the_class_does_not_wait_on_hung_notebooks(graded):

@@ -20,7 +20,7 @@ from helpers.classroom.manifest import ExerciseInfo, course_map, match_notebook
 from helpers.classroom.merge import MergeError, merge
 from helpers.classroom.notebooks import find_exercise, notebook_number, source
 from helpers.classroom.pool import run_job
-from helpers.classroom.reports import write_gradebook, write_written
+from helpers.classroom.reports import write_reports
 from helpers.classroom.runner import Job
 from helpers.classroom.scoring import TO_BE_SCORED, QuestionResult, grade_record
 from helpers.exercises import Case, Credit, Exercise, Key, capture, is_close
@@ -116,33 +116,70 @@ def test_scores_use_points_partial_credit_and_the_share_of_cases():
     assert written.status == TO_BE_SCORED and written.score == 0
 
 
-def test_written_answers_go_to_a_teaching_assistant_and_back(tmp_path):
+def written_rows(answer: str = "Because the variance grows.") -> list[Row]:
     results = [
         QuestionResult("nb07.q1", 1, "graded", 1.0),
-        QuestionResult("nb07.q2", 3, TO_BE_SCORED, answer="Because the variance grows."),
+        QuestionResult("nb07.q2", 3, TO_BE_SCORED, answer=answer),
     ]
-    rows = [Row("ada", "07_demo.ipynb", results, "graded")]
-    write_gradebook(rows, tmp_path / "gradebook.csv")
-    assert write_written(rows, tmp_path / "written.csv", {"nb07.q2": WRITTEN.key}) == 1
-    with open(tmp_path / "written.csv", newline="") as file:
-        entries = list(csv.DictReader(file))
-    assert "softmax saturates" in entries[0]["rubric"]
-    entries[0]["score"] = "2.5"
-    with open(tmp_path / "written.csv", "w", newline="") as file:
+    return [Row("ada", "07_history_applications_trends.ipynb", results, "graded")]
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as file:
+        return list(csv.DictReader(file))
+
+
+def write_csv(path: Path, entries: list[dict[str, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as file:
         writer = csv.DictWriter(file, fieldnames=list(entries[0]))
         writer.writeheader()
         writer.writerows(entries)
-    assert merge(tmp_path / "gradebook.csv", tmp_path / "written.csv") == 1
-    with open(tmp_path / "gradebook.csv", newline="") as file:
-        row = next(csv.DictReader(file))
+
+
+def score_written(folder: Path, score: str, comment: str = "", **changes: str) -> None:
+    entries = read_csv(folder / "written.csv")
+    entries[0] |= {"score": score, "comment": comment, **changes}
+    write_csv(folder / "written.csv", entries)
+
+
+def test_written_answers_go_to_a_teaching_assistant_and_back(tmp_path):
+    keys = {"nb07.q2": WRITTEN.key}
+    write_reports(written_rows(), tmp_path, {}, keys, reveal=False, gradescope=True)
+    (entry,) = read_csv(tmp_path / "written.csv")
+    assert "softmax saturates" in entry["rubric"] and entry["score"] == entry["comment"] == ""
+    assert read_csv(tmp_path / "gradebook.csv")[0]["q2"] == TO_BE_SCORED
+    score_written(tmp_path, "2.5", "Names the growth, not why it hurts.")
+    assert merge(tmp_path) == 1
+    row = read_csv(tmp_path / "gradebook.csv")[0]
     assert (row["q2"], row["total"]) == ("2.5", "3.5")
-    entries[0]["score"] = "4"
-    with open(tmp_path / "written.csv", "w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(entries[0]))
-        writer.writeheader()
-        writer.writerows(entries)
-    with pytest.raises(MergeError, match="outside 0 to 3"):
-        merge(tmp_path / "gradebook.csv", tmp_path / "written.csv")
+    feedback = (tmp_path / "feedback/ada/07_history_applications_trends.md").read_text()
+    assert "nb07.q2: 2.5 / 3" in feedback and "Comment: Names the growth" in feedback
+    results = json.loads((tmp_path / "gradescope/ada/results.json").read_text())
+    assert results["score"] == 3.5
+    score_written(tmp_path, "")  # a score taken back: to be scored again
+    assert merge(tmp_path) == 0 and read_csv(tmp_path / "gradebook.csv")[0]["q2"] == TO_BE_SCORED
+
+
+@pytest.mark.parametrize(
+    ("score", "changes", "message"),
+    [
+        ("4", {}, "line 2: score 4 is outside 0 to 3"),
+        ("good", {}, "line 2: score 'good' is not a number"),
+        ("2", {"answer": "Edited by the TA."}, "not the text graded"),
+        ("2", {"student": "bea"}, "bea/.*is not a written answer"),
+    ],
+)
+def test_merge_refuses_scores_it_cannot_place(tmp_path, score, changes, message):
+    write_reports(written_rows(), tmp_path, {}, {}, reveal=False, gradescope=False)
+    score_written(tmp_path, score, **changes)
+    with pytest.raises(MergeError, match=message):
+        merge(tmp_path)
+    assert read_csv(tmp_path / "gradebook.csv")[0]["q2"] == TO_BE_SCORED  # nothing written
+
+
+def test_merge_needs_the_folder_grading_wrote(tmp_path):
+    with pytest.raises(MergeError, match="grading.json is missing"):
+        merge(tmp_path)
 
 
 # --- finding exercises, choosing cells ------------------------------------------------------
@@ -356,8 +393,8 @@ def test_grading_again_keeps_the_scores_already_given_to_unchanged_answers(tmp_p
             for student, a in (("ada", answer_of_ada), ("ben", "Because it saturates."))
         ]
 
-    path = tmp_path / "written.csv"
-    write_written(rows_with("Because the variance grows."), path, {"nb07.q2": WRITTEN.key})
+    path, keys = tmp_path / "written.csv", {"nb07.q2": WRITTEN.key}
+    write_reports(rows_with("Because the variance grows."), tmp_path, {}, keys, False, False)
     with open(path, newline="") as file:
         entries = list(csv.DictReader(file))
     for entry, score in zip(entries, ("2.5", "1"), strict=True):
@@ -366,12 +403,12 @@ def test_grading_again_keeps_the_scores_already_given_to_unchanged_answers(tmp_p
         writer = csv.DictWriter(file, fieldnames=list(entries[0]))
         writer.writeheader()
         writer.writerows(entries)
-    write_written(rows_with("Because the variance grows."), path, {"nb07.q2": WRITTEN.key})
-    with open(path, newline="") as file:
-        assert [entry["score"] for entry in csv.DictReader(file)] == ["2.5", "1"]
-    write_written(rows_with("A new answer, handed in again."), path, {"nb07.q2": WRITTEN.key})
-    with open(path, newline="") as file:
-        assert [entry["score"] for entry in csv.DictReader(file)] == ["", "1"]  # ada's changed
+    write_reports(rows_with("Because the variance grows."), tmp_path, {}, keys, False, False)
+    assert [entry["score"] for entry in read_csv(path)] == ["2.5", "1"]
+    assert [row["total"] for row in read_csv(tmp_path / "gradebook.csv")] == ["2.5", "1"]
+    write_reports(rows_with("A new answer, handed in again."), tmp_path, {}, keys, False, False)
+    assert [entry["score"] for entry in read_csv(path)] == ["", "1"]  # ada's changed
+    assert [row["q2"] for row in read_csv(tmp_path / "gradebook.csv")] == [TO_BE_SCORED, "1"]
 
 
 def test_the_progress_summary_tells_not_run_from_not_attempted_and_follows_the_release(

@@ -81,9 +81,10 @@ def _small_parsers(commands) -> None:
     merge = commands.add_parser(
         "merge", help="fold TA scores of written answers in", description=merging.__doc__
     )
-    merge.add_argument("gradebook", type=Path, help="DIR/gradebook.csv")
-    merge.add_argument("written", type=Path, help="DIR/written.csv with its score column filled")
-    merge.add_argument("--out", type=Path, help="write here instead of over the gradebook")
+    merge.add_argument("folder", type=Path, help="the folder `grade --out` wrote")
+    merge.add_argument(
+        "--written", type=Path, help="the scored written.csv (default: FOLDER/written.csv)"
+    )
     audit = commands.add_parser(
         "audit",
         help="check a student tree gives no answers away",
@@ -148,6 +149,7 @@ def run_grade(args: argparse.Namespace) -> int:
         reveal=args.reveal,
         gradescope=args.gradescope,
     )
+    reports.scored_before(config.out / reports.WRITTEN)  # a bad score stops grading early
     started = time.perf_counter()
     rows = grading.grade(config)
     notebooks = grading.assignment(config)
@@ -164,8 +166,8 @@ def run_grade(args: argparse.Namespace) -> int:
 def run_small(args: argparse.Namespace) -> int:
     """Run `merge` or `audit`."""
     if args.command == "merge":
-        count = merging.merge(args.gradebook, args.written, args.out)
-        print(f"Merged {count} written scores into {args.out or args.gradebook}.")
+        count = merging.merge(args.folder, args.written)
+        print(f"{count} written answers scored; reports rewritten in {args.folder}.")
         return 0
     keys_from = args.hidden
     released = releasing.keys_released_in(args.tree)  # --solutions-for, on purpose
@@ -182,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"release": run_release, "grade": run_grade}
     try:
         return commands.get(args.command, run_small)(args)
-    except (releasing.ReleaseError, merging.MergeError, FileNotFoundError) as error:
+    except (releasing.ReleaseError, reports.ScoreError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -6,21 +6,25 @@
   and each hidden test's name and result (their inputs only with ``--reveal``);
 - ``written.csv``: the written answers, with their rubric and an empty ``score`` column for a
   teaching assistant; ``python -m helpers.classroom merge`` folds the scores back in;
-- ``gradescope/<student>/results.json`` with ``--gradescope``: Gradescope's format.
+- ``gradescope/<student>/results.json`` with ``--gradescope``: Gradescope's format;
+- ``grading.json``: every result, for ``merge`` to rewrite the reports above with the scores.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 from helpers.classroom.grade import Row
-from helpers.classroom.scoring import GRADED, TO_BE_SCORED, QuestionResult, number
+from helpers.classroom.scoring import GRADED, TO_BE_SCORED, QuestionResult, TestResult, number
 from helpers.exercises import Exercise, Key
 
-GRADEBOOK, WRITTEN = "gradebook.csv", "written.csv"
-WRITTEN_COLUMNS = ["student", "notebook", "exercise", "points", "rubric", "answer", "score"]
+GRADEBOOK, WRITTEN, RESULTS = "gradebook.csv", "written.csv", "grading.json"
+WRITTEN_COLUMNS = [
+    *("student", "notebook", "exercise", "points", "rubric", "answer", "score", "comment")
+]
 _WHY = {
     "not attempted": "The cell still holds the starter (or the placeholder None).",
     "missing": "No cell of the notebook calls this exercise's check.",
@@ -77,8 +81,12 @@ def _question_section(result: QuestionResult, exercise: Exercise | None, reveal:
     if result.status != GRADED:
         reason = _WHY.get(result.status.split(":")[0], "")
         lines += [f"Status: {result.status}. {reason}".strip(), ""]
+    elif result.answer is not None:
+        lines += ["Scored by a teaching assistant with the rubric.", ""]
     elif result.score >= result.points:
         lines += ["Correct.", ""]
+    if result.comment:
+        lines += [f"Comment: {result.comment}", ""]
     if result.hint:
         lines += [f"Hint: {result.hint}", ""]
     return "\n".join(lines + _test_lines(result, reveal)).rstrip() + "\n"
@@ -147,52 +155,108 @@ def write_gradescope(rows: list[Row], folder: Path, exercises: dict, reveal: boo
         path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def scored_before(path: Path) -> dict[tuple[str, str, str], tuple[str, str]]:
-    """Return the scores a teaching assistant already gave in `path`, by (student, notebook,
-    exercise): (the answer they scored, the score)."""
+class ScoreError(ValueError):
+    """A teaching assistant's score that cannot be used: not a number, or out of range."""
+
+
+def _as_score(text: str, points: str, where: str) -> str:
+    try:
+        value, most = float(text), float(points)
+    except ValueError as error:
+        raise ScoreError(f"{where}: score {text!r} is not a number; write e.g. 2.5") from error
+    if not 0 <= value <= most:
+        raise ScoreError(f"{where}: score {value:g} is outside 0 to {most:g}")
+    return text
+
+
+def scored_before(path: Path) -> dict[tuple[str, str, str], tuple[str, str, str]]:
+    """Return the scores a teaching assistant gave in `path` (written.csv), by (student,
+    notebook, exercise): (the answer they scored, the score, their comment)."""
     if not path.is_file():
         return {}
+    scores = {}
     with open(path, newline="", encoding="utf-8") as file:
-        return {
-            (entry["student"], entry["notebook"], entry["exercise"]): (entry["answer"], score)
-            for entry in csv.DictReader(file)
-            if (score := (entry.get("score") or "").strip())
-        }
+        for line, entry in enumerate(csv.DictReader(file), start=2):
+            if not (score := (entry.get("score") or "").strip()):
+                continue
+            score = _as_score(score, entry["points"], f"{path} line {line}")
+            where = (entry["student"], entry["notebook"], entry["exercise"])
+            scores[where] = (entry["answer"], score, (entry.get("comment") or "").strip())
+    return scores
 
 
 def write_written(rows: list[Row], path: Path, keys: dict[str, Key]) -> int:
-    """Write the written answers for a teaching assistant to score; return how many.
-
-    Grading again keeps the scores already given to answers that did not change; a changed
-    answer gets an empty score again.
-    """
-    earlier = scored_before(path)
+    """Write the written answers, with their rubric and any score given, for a teaching
+    assistant; return how many."""
     with open(path, "w", newline="", encoding="utf-8") as file:
         writer = csv.DictWriter(file, fieldnames=WRITTEN_COLUMNS)
         writer.writeheader()
         count = 0
         for row in rows:
             for result in row.results:
-                if result.status != TO_BE_SCORED:
-                    continue
+                if result.answer is None:
+                    continue  # not a written answer
                 rubric = keys[result.name].rubric if result.name in keys else ()
-                answer, score = earlier.get((row.student, row.notebook, result.name), ("", ""))
+                score = number(result.score) if result.status == GRADED else ""
                 writer.writerow(
                     {"student": row.student, "notebook": row.notebook, "exercise": result.name}
                     | {"points": number(result.points), "rubric": "\n".join(rubric)}
-                    | {"answer": result.answer, "score": score if answer == result.answer else ""}
+                    | {"answer": result.answer, "score": score, "comment": result.comment}
                 )
                 count += 1
     return count
 
 
-def write_reports(
-    rows: list[Row], out: Path, exercises: dict, keys: dict, reveal: bool, gradescope: bool
-) -> None:
-    """Write the gradebook, the feedback files, written.csv and, on request, Gradescope's."""
+def apply_scores(rows: list[Row], scores: dict[tuple[str, str, str], tuple[str, str, str]]):
+    """Give written answers the scores a teaching assistant gave to the same text before;
+    a changed answer stays to be scored."""
+    for row in rows:
+        for result in row.results:
+            given = scores.get((row.student, row.notebook, result.name))
+            if result.status == TO_BE_SCORED and given and given[0] == result.answer:
+                result.status, result.score = GRADED, float(given[1])
+                result.comment = given[2]
+
+
+def save_results(rows: list[Row], path: Path, reveal: bool, gradescope: bool) -> None:
+    """Write every result, and how the reports were made, to `path` (grading.json)."""
+    data = {"reveal": reveal, "gradescope": gradescope, "rows": [asdict(row) for row in rows]}
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _row_from(data: dict) -> Row:
+    results = [
+        QuestionResult(**(item | {"tests": [TestResult(**test) for test in item["tests"]]}))
+        for item in data["results"]
+    ]
+    return Row(data["student"], data["notebook"], results, data["status"], data["flags"])
+
+
+def load_results(path: Path) -> tuple[list[Row], bool, bool]:
+    """Return the rows saved in `path`, and whether the reports revealed inputs and had
+    Gradescope's files."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [_row_from(row) for row in data["rows"]], data["reveal"], data["gradescope"]
+
+
+def write_scored(rows: list[Row], out: Path, exercises: dict, reveal: bool, gradescope: bool):
+    """Write the reports that carry scores: gradebook, feedback, Gradescope's, grading.json."""
     out.mkdir(parents=True, exist_ok=True)
     write_gradebook(rows, out / GRADEBOOK)
     write_feedback(rows, out / "feedback", exercises, reveal)
-    write_written(rows, out / WRITTEN, keys)
     if gradescope:
         write_gradescope(rows, out / "gradescope", exercises, reveal)
+    save_results(rows, out / RESULTS, reveal, gradescope)
+
+
+def write_reports(
+    rows: list[Row], out: Path, exercises: dict, keys: dict, reveal: bool, gradescope: bool
+) -> None:
+    """Write the gradebook, the feedback files, written.csv and, on request, Gradescope's.
+
+    Grading again keeps the scores a teaching assistant gave (in written.csv) to written
+    answers whose text did not change.
+    """
+    apply_scores(rows, scored_before(out / WRITTEN))
+    write_scored(rows, out, exercises, reveal, gradescope)
+    write_written(rows, out / WRITTEN, keys)

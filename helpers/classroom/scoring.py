@@ -43,6 +43,7 @@ class QuestionResult:
     tests: list[TestResult] = field(default_factory=list)
     answer: str | None = None  # a written answer's text, for the teaching assistant
     check_line_edited: bool = False
+    comment: str = ""  # a teaching assistant's comment on a written answer (merge)
 
     @property
     def cell(self) -> str:
