@@ -15,12 +15,13 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from helpers import course
-from helpers.classroom import cli, reports
+from helpers.classroom import cli, gradescope, reports
 from helpers.classroom import grade as grading
 from helpers.classroom.notebooks import find_exercise, read_notebook, source, write_notebook
 from helpers.classroom.release import ReleaseConfig, ReleaseError, audit, release
@@ -307,6 +308,44 @@ def test_a_teaching_assistants_scores_complete_the_solution_notebooks(graded, tm
     assert all(line["total"] == line["max"] for line in solved)
     text = (folder / "feedback" / "zoe_solutions" / "04_inside_bert.md").read_text()
     assert "Comment: Meets the rubric." in text and "to be scored" not in text
+
+
+def test_the_gradescope_autograder_grades_one_submission(released, graded, tmp_path):
+    """Build the zip, unpack it as Gradescope would, and run run_autograder on ben's upload."""
+    student, hidden, _report = released
+    _table, _rows, out, _seconds = graded
+    archive = tmp_path / "autograder.zip"
+    names = gradescope.build_autograder(student, hidden, archive, ("03", "nb04"))
+    assert names == [N03, "04_inside_bert.ipynb"]
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(archive) as unpacked:
+        members = unpacked.namelist()
+        unpacked.extractall(root / "source")
+    assert {"setup.sh", "run_autograder", "hidden/manifest.json", "hidden/answers/nb03.py"} <= {
+        *members
+    }
+    assert "course/pyproject.toml" in members and not any(m.startswith("tests/") for m in members)
+    for script in ("setup.sh", "run_autograder"):
+        assert subprocess.run(["bash", "-n", str(root / "source" / script)]).returncode == 0
+    shutil.copytree(out.parent / "submissions" / "ben_half", root / "submission")
+    (root / "submission" / "notes.pdf").write_text("my notes")
+    env = os.environ | {"AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable}
+    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True)
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert data["score"] == 2.5
+    received = data["tests"][0]
+    assert received["visibility"] == "visible" and received["status"] == "failed"
+    assert "04_inside_bert.ipynb: not handed in" in received["output"]
+    assert "- notes.pdf: not a .ipynb file" in received["output"]
+    tests = {test["name"]: test for test in data["tests"]}
+    assert tests[f"{N03}: nb03.q3"]["score"] == 1.0
+    assert tests["04_inside_bert.ipynb: nb04.q1"]["score"] == 0
+
+
+def test_a_failed_autograder_run_still_writes_results(tmp_path):
+    assert gradescope.run(tmp_path) == 0  # no source, no submission: grading fails
+    data = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert data["score"] == 0 and data["output"].startswith("Grading failed: ")
 
 
 def test_grading_the_class_does_not_wait_on_hung_notebooks(graded):

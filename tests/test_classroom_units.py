@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from helpers import course
-from helpers.classroom import cli
+from helpers.classroom import cli, gradescope
 from helpers.classroom import release as release_module
 from helpers.classroom.cells import cell_names, plan_code
 from helpers.classroom.grade import GradeConfig, Row, discover, kernel_env, write_unmatched
@@ -250,11 +250,27 @@ def test_every_course_exercise_cell_is_its_starter():
         assert "your_progress(nb" in source(notebook["cells"][-1])
 
 
-@pytest.mark.parametrize("command", [[], ["release"], ["grade"], ["merge"], ["audit"]])
+@pytest.mark.parametrize(
+    "command", [[], ["release"], ["grade"], ["merge"], ["audit"], ["autograder"]]
+)
 def test_every_command_has_help(command, capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main([*command, "--help"])
     assert stop.value.code == 0 and "usage: python -m helpers.classroom" in capsys.readouterr().out
+
+
+def test_the_autograder_refuses_what_is_not_a_release(tmp_path):
+    tree, hidden = tmp_path / "students", tmp_path / "hidden"
+    with pytest.raises(release_module.ReleaseError, match="is not a student tree"):
+        gradescope.build_autograder(tree, hidden, tmp_path / "a.zip")
+    (tree / "helpers").mkdir(parents=True)
+    (tree / "pyproject.toml").write_text("[project]\n")
+    with pytest.raises(release_module.ReleaseError, match="has no manifest.json"):
+        gradescope.build_autograder(tree, hidden, tmp_path / "a.zip")
+    hidden.mkdir()
+    (hidden / "manifest.json").write_text(json.dumps({"notebooks": [{"file": "03_x.ipynb"}]}))
+    with pytest.raises(release_module.ReleaseError, match=r"no released notebook \['05'\]"):
+        gradescope.build_autograder(tree, hidden, tmp_path / "a.zip", ("05",))
 
 
 def test_paths_given_to_kernels_are_absolute():

@@ -1,4 +1,4 @@
-"""The command line: `python -m helpers.classroom release|grade|merge|audit --help`."""
+"""The command line: `python -m helpers.classroom release|grade|merge|audit|autograder --help`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 from helpers import classroom
 from helpers.classroom import grade as grading
+from helpers.classroom import gradescope, reports
 from helpers.classroom import merge as merging
 from helpers.classroom import release as releasing
-from helpers.classroom import reports
 from helpers.classroom.manifest import read_manifest
 
 PROG = "python -m helpers.classroom"
@@ -98,6 +98,21 @@ def _small_parsers(commands) -> None:
     audit.add_argument("--hidden", required=True, type=Path, help="the release's hidden folder")
 
 
+def _autograder_parser(commands) -> None:
+    parser = commands.add_parser(
+        "autograder",
+        help="write Gradescope's autograder zip (it holds the keys: instructor only)",
+        description=gradescope.__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--students", required=True, type=Path, help="the student tree")
+    parser.add_argument("--hidden", required=True, type=Path, help="the release's hidden folder")
+    parser.add_argument(
+        "--notebooks", nargs="+", default=(), metavar="NN", help="the assignment (default: all)"
+    )
+    parser.add_argument("--out", required=True, type=Path, help="the zip to write")
+
+
 def parser() -> argparse.ArgumentParser:
     """Return the command's argument parser."""
     top = argparse.ArgumentParser(
@@ -109,6 +124,7 @@ def parser() -> argparse.ArgumentParser:
     _release_parser(commands)
     _grade_parser(commands)
     _small_parsers(commands)
+    _autograder_parser(commands)
     return top
 
 
@@ -178,10 +194,18 @@ def run_small(args: argparse.Namespace) -> int:
     return 1 if leaks else 0
 
 
+def run_autograder(args: argparse.Namespace) -> int:
+    """Run `autograder`."""
+    names = gradescope.build_autograder(args.students, args.hidden, args.out, args.notebooks)
+    print(f"Wrote {args.out}: Gradescope grades {', '.join(names)} with it.")
+    print("It holds the answer keys: upload it to Gradescope only.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command."""
     args = parser().parse_args(argv)
-    commands = {"release": run_release, "grade": run_grade}
+    commands = {"release": run_release, "grade": run_grade, "autograder": run_autograder}
     try:
         return commands.get(args.command, run_small)(args)
     except (releasing.ReleaseError, reports.ScoreError, FileNotFoundError) as error:
