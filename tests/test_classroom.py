@@ -348,6 +348,34 @@ def test_a_failed_autograder_run_still_writes_results(tmp_path):
     assert data["score"] == 0 and data["output"].startswith("Grading failed: ")
 
 
+def test_the_history_audit_finds_a_key_that_a_later_commit_removed(released, tmp_path, capsys):
+    student, hidden, _report = released
+    tree = tmp_path / "students"
+    shutil.copytree(student, tree)
+
+    def git(*args: str) -> None:
+        who = ["-c", "user.name=Teacher", "-c", "user.email=teacher@example.org"]
+        subprocess.run(["git", "-C", str(tree), *who, *args], check=True, capture_output=True)
+
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "Assignment 1")
+    key = tree / "helpers" / "exercises" / "answers" / "nb03.py"
+    key.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(hidden / "answers" / "nb03.py", key)
+    git("add", "-A")
+    git("commit", "-qm", "Oops: the keys")
+    shutil.rmtree(key.parent)
+    git("add", "-A")
+    git("commit", "-qm", "Remove the keys")
+    assert cli.main(["audit", str(tree), "--hidden", str(hidden)]) == 0
+    capsys.readouterr()
+    assert cli.main(["audit", str(tree), "--hidden", str(hidden), "--history"]) == 1
+    leaks = [line for line in capsys.readouterr().out.splitlines() if line.startswith("leak:")]
+    assert leaks and all("Oops: the keys" in line for line in leaks)
+    assert any("helpers/exercises/answers/nb03.py: answer keys" in line for line in leaks)
+
+
 def test_grading_the_class_does_not_wait_on_hung_notebooks(graded):
     """A benchmark, not a timed test: the time is printed (run pytest -s to see it)."""
     _table, _rows, _out, seconds = graded

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from helpers import classroom
+from helpers.classroom import git_history, gradescope, reports
 from helpers.classroom import grade as grading
-from helpers.classroom import gradescope, reports
 from helpers.classroom import merge as merging
 from helpers.classroom import release as releasing
 from helpers.classroom.manifest import read_manifest
@@ -90,12 +90,16 @@ def _small_parsers(commands) -> None:
         help="check a student tree gives no answers away",
         description=(
             "List every way a student tree gives answers away: answer keys or compiled code in "
-            "it, a solution's text in any file, the keys' package in pyproject.toml. Exits "
-            "with 1 when it finds any."
+            "it, a solution's text in any file, the keys' package in pyproject.toml; with "
+            "--history, in every commit of its git repository too. Exits with 1 when it finds "
+            "any."
         ),
     )
     audit.add_argument("tree", type=Path, help="the student tree")
     audit.add_argument("--hidden", required=True, type=Path, help="the release's hidden folder")
+    audit.add_argument(
+        "--history", action="store_true", help="audit every commit of the tree's git repository"
+    )
 
 
 def _autograder_parser(commands) -> None:
@@ -188,6 +192,8 @@ def run_small(args: argparse.Namespace) -> int:
     keys_from = args.hidden
     released = releasing.keys_released_in(args.tree)  # --solutions-for, on purpose
     leaks = releasing.audit(args.tree, read_manifest(args.hidden), keys_from, released)
+    if args.history:
+        leaks += git_history.audit_history(args.tree, read_manifest(args.hidden), keys_from)
     for leak in leaks:
         print(f"leak: {leak}")
     print("No answers in the student tree." if not leaks else f"{len(leaks)} leaks found.")

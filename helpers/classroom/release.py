@@ -346,6 +346,7 @@ def audit(
             for needle, what in needles.items()
             if needle in text
         ]
-    if not released and ANSWERS_PACKAGE in (tree / "pyproject.toml").read_text(encoding="utf-8"):
+    pyproject = tree / "pyproject.toml"
+    if not released and pyproject.is_file() and ANSWERS_PACKAGE in pyproject.read_text("utf-8"):
         leaks.append("pyproject.toml still lists helpers.exercises.answers")
     return leaks
