@@ -273,6 +273,18 @@ def test_the_autograder_refuses_what_is_not_a_release(tmp_path):
         gradescope.build_autograder(tree, hidden, tmp_path / "a.zip", ("05",))
 
 
+def test_grading_warns_when_the_exercises_changed_since_the_release(tmp_path):
+    from helpers.classroom.manifest import changed_since_release, exercises_fingerprint
+
+    manifest = {"released": "2026-12-01 10:00", "notebooks": []}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest | {"exercises": "0" * 16}))
+    assert "differs from the release of 2026-12-01 10:00" in changed_since_release(tmp_path)
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(manifest | {"exercises": exercises_fingerprint()})
+    )
+    assert changed_since_release(tmp_path) == ""
+
+
 def test_paths_given_to_kernels_are_absolute():
     config = GradeConfig(Path("submissions"), Path("grades"), Path("hidden"))
     assert config.submissions.is_absolute() and config.out.is_absolute()

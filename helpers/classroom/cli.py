@@ -12,7 +12,7 @@ from helpers.classroom import git_history, gradescope, reports
 from helpers.classroom import grade as grading
 from helpers.classroom import merge as merging
 from helpers.classroom import release as releasing
-from helpers.classroom.manifest import read_manifest
+from helpers.classroom.manifest import changed_since_release, read_manifest
 
 PROG = "python -m helpers.classroom"
 
@@ -170,6 +170,8 @@ def run_grade(args: argparse.Namespace) -> int:
         gradescope=args.gradescope,
     )
     reports.scored_before(config.out / reports.WRITTEN)  # a bad score stops grading early
+    if config.hidden and (warning := changed_since_release(config.hidden)):
+        print(warning, file=sys.stderr)
     started = time.perf_counter()
     rows = grading.grade(config)
     notebooks = grading.assignment(config)

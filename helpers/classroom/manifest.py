@@ -6,6 +6,7 @@ or, without one, works it out from the course's notebooks and ``helpers.exercise
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 from dataclasses import asdict, dataclass
@@ -130,3 +131,28 @@ def match_notebook(file_name: str, notebooks: list[NotebookInfo]) -> NotebookInf
         return max(named, key=lambda found: found[:2])[2]
     number = notebook_number(file_name)
     return next((notebook for notebook in notebooks if notebook.number == number), None)
+
+
+def exercises_fingerprint(folder: Path = COURSE_ROOT / "helpers" / "exercises") -> str:
+    """Return a digest of the public exercise modules grading uses (not release_info.py)."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        if path.name != "release_info.py":
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def changed_since_release(folder: Path) -> str:
+    """Return a warning when the installed exercises differ from the release in `folder`."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        return ""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    released = data.get("exercises")
+    if released is None or released == exercises_fingerprint():
+        return ""
+    return (
+        f"warning: helpers/exercises here differs from the release of {data.get('released')} "
+        f"(digest {exercises_fingerprint()}, released {released}): grading uses the checks "
+        "installed here; grade from the checkout you released from to grade what students saw"
+    )

@@ -20,7 +20,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from helpers import course, fork
-from helpers.classroom.manifest import COURSE_ROOT, NotebookInfo, exercise_info, write_manifest
+from helpers.classroom.manifest import (
+    COURSE_ROOT,
+    NotebookInfo,
+    exercise_info,
+    exercises_fingerprint,
+    write_manifest,
+)
 from helpers.classroom.manifest import course_exercises as exercises_of
 from helpers.classroom.notebooks import (
     find_exercise,
@@ -213,7 +219,9 @@ def write_hidden(config: ReleaseConfig, notebooks: list[NotebookInfo]) -> None:
         ignore=shutil.ignore_patterns(*_SKIPPED),
     )
     mode = "assessed" if config.assessed else "practice"
-    write_manifest(hidden, notebooks, mode=mode, released=time.strftime("%Y-%m-%d %H:%M"))
+    released = time.strftime("%Y-%m-%d %H:%M")
+    digest = exercises_fingerprint(config.root / "helpers" / "exercises")
+    write_manifest(hidden, notebooks, mode=mode, released=released, exercises=digest)
     (hidden / "README.md").write_text(
         "# Hidden tests: instructor only\n\nThe answer keys (answers/) and the map of the "
         "released exercises (manifest.json) for `python -m helpers.classroom grade "
