@@ -30,10 +30,15 @@ def announce(asked_for: str, used_instead: str, reason: str) -> None:
     print(f"[offline fallback] asked for {asked_for}; using {used_instead} instead: {reason}.")
 
 
+def _flag_set(name: str) -> bool:
+    """Return True when the environment variable `name` is set to anything but 0 or empty."""
+    return os.environ.get(name, "0").strip().lower() not in ("0", "", "false", "no")
+
+
 @cache
 def hub_reachable(timeout: float = 3.0) -> bool:
     """Return True when the Hugging Face Hub answers (False when offline mode is set)."""
-    if os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "") or os.environ.get("COURSE_OFFLINE"):
+    if any(_flag_set(name) for name in ("HF_HUB_OFFLINE", "COURSE_OFFLINE")):
         return False
     try:
         with socket.create_connection((HUB_HOST, 443), timeout=timeout):

