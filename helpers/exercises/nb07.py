@@ -31,7 +31,7 @@ q1 = Exercise(
         "how many days training a dense Transformer of `parameters` parameters on `tokens` "
         "tokens takes on hardware whose peak is `flops_per_second` floating-point operations "
         "per second, of which only the share `utilisation` (between 0 and 1) is achieved. Use "
-        "the C = 6 N D estimate of section 6. Pass the function itself."
+        "the C = 6 N D estimate of section 6.1. Pass the function itself."
     ),
     hints=(
         "Three steps: the operations training needs, the operations per second really achieved, "
@@ -152,7 +152,7 @@ q4 = Exercise(
     question=(
         "How many training FLOPs would a compute-optimal training (the Chinchilla rule, "
         "D = 20 N) of a model the size of the embedded model take? Use the parameter count "
-        "`embedded_parameters` measured in section 6 (all parameters) and C = 6 N D."
+        "`embedded_parameters` measured in section 6.1 (all parameters) and C = 6 N D."
     ),
     hints=(
         "First the number of tokens the rule gives for this N, then the compute for that N "

@@ -114,6 +114,7 @@ ROWS = [
             (4 * 768 * 768, "also has a bias of 768"),
             (3 * (768 * 768 + 768), "output projection"),
             (2_362_368.9, "whole number"),
+            (2_362_368 + 2 * 768, "counts a LayerNorm"),
         ],
     ),
     (
@@ -147,6 +148,7 @@ ROWS = [
             (0.245, "with the division by sqrt(d_k)"),
             (0.175, "Jacobian norm"),
             (0.924, "another head size"),
+            (0.779, "another head size"),  # d_k = 32, in full mode's table
             (8.0, "between 0 and 1"),
         ],
     ),

@@ -185,6 +185,11 @@ def _diagnose_attention_parameters(answer: Any) -> str | None:
         return "each of the four Linear layers also has a bias of 768 numbers."
     if value == 3 * (hidden * hidden + hidden):
         return "don't forget the output projection that mixes the heads back together."
+    if value == _Q4_PARAMETERS + 2 * hidden:
+        return (
+            "that counts a LayerNorm too (768 weights and 768 biases), as transformers' "
+            "BertAttention holds one; the course's MultiHeadAttention has none."
+        )
     if value * _Q4_NUM_HEADS == _Q4_PARAMETERS or value == _Q4_PARAMETERS * _Q4_NUM_HEADS:
         return (
             "the number of heads does not change the count: the heads share out the 768 "
@@ -465,7 +470,7 @@ def _diagnose_saturation(answer: Any) -> str | None:
         return "that is the measurement with the division by sqrt(d_k): take saturation[False]."
     if value < 0.2:
         return "that looks like the Jacobian norm (the second number of each pair)."
-    for head_dim in (4, 16, 256):
+    for head_dim in (2, 4, 8, 16, 32, 128, 256):  # the other sizes of the notebook
         if abs(value - _mean_largest_weight(head_dim, False)) <= _Q7_TOLERANCE / 2:
             return "that is another head size: bert-base's is 768 / 12 = 64."
     return None
