@@ -417,7 +417,7 @@ q6 = Key(
         "    accuracies = np.asarray(correct, dtype=float)[picks].mean(axis=1)\n"
         "    return tuple(np.percentile(accuracies, [2.5, 97.5]))\n"
         "Each row of picks is one resampled test set of the same size. On 241 reviews with "
-        "about 87% right, the interval spans about 8 points: one model's accuracy is known to "
+        "about 87% right, the interval spans about 9 points: one model's accuracy is known to "
         "within a few points. (Two models scored on the same reviews are compared with a "
         "paired bootstrap of their difference: the notebook's last section.)"
     ),
@@ -503,7 +503,7 @@ q7 = Key(
         "    low, high = np.percentile(correct[picks].mean(axis=1), [2.5, 97.5])\n"
         "    return correct.mean(), low, high\n"
         "(Or reuse exercise 6: return correct.mean(), *bootstrap_interval(correct).) With 241 test "
-        "reviews the interval is several points wide: about 8 points at 87% accuracy, 12 points "
+        "reviews the interval is several points wide: about 9 points at 87% accuracy, 12 points "
         "near 50%."
     ),
     solution_cell=(
