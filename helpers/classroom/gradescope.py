@@ -119,15 +119,12 @@ def grade_submission(root: Path, work: Path) -> dict:
     hidden = root / "source" / "hidden"
     folder = work / "submissions" / STUDENT
     shutil.copytree(root / "submission", folder)
-    config = grading.GradeConfig(work / "submissions", work / "grades", hidden, gradescope=True)
+    config = grading.GradeConfig(work / "submissions", work / "grades", hidden)
     rows = grading.grade(config)
     notebooks = grading.assignment(config)
     graded = {row.notebook for row in rows}
     rows += [not_handed_in(info) for info in notebooks if info.file not in graded]
-    exercises = grading.exercises_by_name(notebooks)
-    keys = grading.keys_by_name(notebooks, hidden)
-    reports.write_reports(rows, config.out, exercises, keys, reveal=False, gradescope=True)
-    data = reports.gradescope_results(rows, exercises, reveal=False)
+    data = reports.gradescope_results(rows, grading.exercises_by_name(notebooks), reveal=False)
     with open(config.out / grading.UNMATCHED, newline="", encoding="utf-8") as file:
         not_graded = [f"- {item['file']}: {item['reason']}" for item in csv.DictReader(file)]
     if not_graded:

@@ -148,11 +148,11 @@ def changed_since_release(folder: Path) -> str:
     if not path.is_file():
         return ""
     data = json.loads(path.read_text(encoding="utf-8"))
-    released = data.get("exercises")
-    if released is None or released == exercises_fingerprint():
+    released, installed = data.get("exercises"), exercises_fingerprint()
+    if released is None or released == installed:
         return ""
     return (
         f"warning: helpers/exercises here differs from the release of {data.get('released')} "
-        f"(digest {exercises_fingerprint()}, released {released}): grading uses the checks "
+        f"(digest {installed}, released {released}): grading uses the checks "
         "installed here; grade from the checkout you released from to grade what students saw"
     )

@@ -22,8 +22,16 @@ from helpers.classroom.scoring import GRADED, TO_BE_SCORED, QuestionResult, Test
 from helpers.exercises import Exercise, Key
 
 GRADEBOOK, WRITTEN, RESULTS = "gradebook.csv", "written.csv", "grading.json"
+# score and comment are the teaching assistant's; the comment is shown in the feedback.
 WRITTEN_COLUMNS = [
-    *("student", "notebook", "exercise", "points", "rubric", "answer", "score", "comment")
+    "student",
+    "notebook",
+    "exercise",
+    "points",
+    "rubric",
+    "answer",
+    "score",
+    "comment",
 ]
 _WHY = {
     "not attempted": "The cell still holds the starter (or the placeholder None).",
