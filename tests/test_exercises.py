@@ -44,6 +44,8 @@ def test_a_targeted_hint_for_a_known_mistake():
 def test_the_placeholder_gets_a_friendly_message():
     result = square.check(None)
     assert not result and "placeholder None" in result.message and "Hint:" in result.message
+    # the same symbol and words as the progress summary's "– not attempted"
+    assert result.message.startswith("– demo.q1: no answer yet (not attempted).")
 
 
 def test_an_answer_that_crashes_the_check_is_wrong_not_an_error():
@@ -179,3 +181,11 @@ def test_an_untouched_function_starter_counts_as_not_attempted(
     function = eval(check_line[check_line.index(".check(") + 7 : -1], namespace)
     result = exercise.check(function)
     assert not result and result.status == "empty" and "no answer yet" in result.message
+
+
+def test_changing_input_ids_in_place_fails_the_hidden_cases() -> None:
+    """A corrupt() that overwrites its input fails every case where something is masked."""
+    results = nb04_exercises.q4.answer_key().run_cases(nb04.corrupt_in_place)
+    failed = [result for result in results if not result.passed]
+    assert [result.name for result in results if result.passed] == ["no target"]
+    assert all("changed in place" in result.error for result in failed)

@@ -81,6 +81,19 @@ def same(result: Any, expected: Any) -> bool:
     return result == expected
 
 
+def _all_same(arguments: tuple, originals: tuple) -> bool:
+    """Return True when every argument still equals its original (tensors: same values)."""
+    return all(
+        bool(torch.equal(argument, original))
+        if isinstance(original, torch.Tensor)
+        else argument == original
+        for argument, original in zip(arguments, originals, strict=True)
+    )
+
+
+_CHANGED_IN_PLACE = "ChangedInPlace: the result is right but an argument was changed in place"
+
+
 @dataclass(frozen=True)
 class CaseResult:
     """How a function answer did on one hidden case."""
@@ -101,16 +114,22 @@ class Key:
     compare: Callable[[Any, Any], bool] = same
     diagnose: Callable[[Any], str | Credit | None] | None = None
     rubric: tuple[str, ...] = ()  # written answers: what a teaching assistant looks for
+    keeps_arguments: bool = False  # function answers: changing an argument in place fails
 
     def run_cases(self, function: Callable[..., Any]) -> list[CaseResult]:
         """Return the result of `function` on every hidden case."""
         results = []
         for case in self.cases:
+            arguments = copy.deepcopy(case.args)
             try:
-                passed = bool(self.compare(function(*copy.deepcopy(case.args)), case.expected))
-                results.append(CaseResult(case.name, passed))
+                passed = bool(self.compare(function(*arguments), case.expected))
             except Exception as error:  # a crash on one case fails that case only
                 results.append(CaseResult(case.name, False, f"{type(error).__name__}: {error}"))
+                continue
+            if passed and self.keeps_arguments and not _all_same(arguments, case.args):
+                results.append(CaseResult(case.name, False, _CHANGED_IN_PLACE))
+                continue
+            results.append(CaseResult(case.name, passed))
         return results
 
     def accepts(self, answer: Any) -> bool:
@@ -188,14 +207,14 @@ class Exercise:
         if answer is None:  # the exercise cell's placeholder, not yet replaced
             return CheckResult(
                 False,
-                f"✗ {self.name}: no answer yet.\n"
+                f"– {self.name}: no answer yet (not attempted).\n"
                 "Hint: replace the placeholder None with your answer, then run the cell again.",
                 "empty",
             )
         if self.kind == "function" and is_placeholder_function(answer):
             return CheckResult(
                 False,
-                f"✗ {self.name}: no answer yet.\n"
+                f"– {self.name}: no answer yet (not attempted).\n"
                 "Hint: your function returns None and does nothing else: write its body "
                 "(replace the placeholder), then run the cell again.",
                 "empty",

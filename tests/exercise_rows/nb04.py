@@ -99,6 +99,15 @@ def corrupt_every_label(input_ids, chosen, fate, random_ids, mask_token_id):
     return corrupted, input_ids.clone()
 
 
+def corrupt_in_place(input_ids, chosen, fate, random_ids, mask_token_id):
+    """Right results, but input_ids itself is overwritten (no .clone())."""
+    labels = torch.where(chosen, input_ids, -100)
+    input_ids[chosen & (fate < 0.8)] = mask_token_id
+    to_random = chosen & (fate >= 0.8) & (fate < 0.9)
+    input_ids[to_random] = random_ids[to_random]
+    return input_ids, labels
+
+
 WRITTEN = (
     "The held-out loss fell from 10.35, near ln V, to 6.42, level with the best frequency-only "
     "guess at 6.44, so the model learned which pieces are common and no context that carries "
@@ -139,6 +148,7 @@ ROWS = [
             (corrupt_labels_from_corrupted, "ORIGINAL id"),
             (corrupt_thresholds_swapped, "the labels are right"),
             (corrupt_every_label, "loss skips it"),
+            (corrupt_in_place, "changed input_ids in place"),
         ],
     ),
     (nb04.q5, [WRITTEN], [("Common pieces win.", "write at least"), (6.01, "between quotes")]),

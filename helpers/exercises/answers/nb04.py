@@ -242,8 +242,15 @@ _MASKING_CASES = (
 
 def _diagnose_corrupt(answer: Callable[..., Any]) -> str | Credit | None:
     input_ids, chosen, fate, random_ids = _sample_masking_inputs()
-    corrupted, labels = answer(input_ids.clone(), chosen, fate, random_ids, MASK_TOKEN_ID)
+    given = input_ids.clone()
+    corrupted, labels = answer(given, chosen, fate, random_ids, MASK_TOKEN_ID)
     right_corrupted, right_labels = _corrupt(input_ids, chosen, fate, random_ids, MASK_TOKEN_ID)
+    if not torch.equal(given, input_ids) and torch.equal(corrupted, right_corrupted):
+        return Credit(
+            "right result, but your function changed input_ids in place: the caller still "
+            "needs the original (the labels are made from it). Work on a copy (.clone()).",
+            0.5,
+        )
     if torch.equal(corrupted, right_corrupted) and not torch.equal(labels, right_labels):
         if torch.equal(labels, torch.where(chosen, corrupted, -100)):
             return "labels hold the ORIGINAL id at each target (what the model must guess)."
@@ -264,6 +271,7 @@ def _diagnose_corrupt(answer: Callable[..., Any]) -> str | Credit | None:
 q4 = Key(
     cases=_MASKING_CASES,
     compare=_pair_equal,
+    keeps_arguments=True,
     diagnose=_diagnose_corrupt,
     solution_text=(
         "Two masks from chosen and fate, then a copy of the ids assigned through them:\n"
@@ -304,14 +312,16 @@ q5 = Key(
         "longer training on the same text overfits rather than helps.",
     ),
     solution_text=(
-        "In my run the blanked held-out loss fell from 10.35, about ln V = 10.33, to 6.42, "
-        "while the best frequency-only guess scores 6.44 on the same blanks. So the whole drop "
-        "is what a model can learn without reading the sentence: which pieces are common. On "
-        "new text the model is level with that guess, so it learned next to nothing about "
-        "context that carries over. On texts it trained on it scores 6.13 against the "
-        "baseline's 6.30: it has started to memorise them. The ranks agree: 'hours' is 58th, "
-        "not far from its 92nd place by frequency. To read context it needs far more text, not "
-        "more steps on the same 49,000 tokens: BERT read 3.3 billion words."
+        "One full-mode run (a 2-core AVX-512 CPU; yours will differ in the second decimal, "
+        "and the ranks more) gave these numbers. The blanked held-out loss fell from 10.35, "
+        "about ln V = 10.33, to 6.42, while the best frequency-only guess scores 6.44 on the "
+        "same blanks. So the whole drop is what a model can learn without reading the "
+        "sentence: which pieces are common. On new text the model is level with that guess, "
+        "so it learned next to nothing about context that carries over. On texts it trained "
+        "on it scores about 6.1 against the baseline's 6.3: it has started to memorise them. "
+        "The ranks agree: the probe's answer 'hours' sat in the tens (58th in that run, 96th "
+        "in another), near its 92nd place by frequency alone. To read context it needs far "
+        "more text, not more steps on the same 49,000 tokens: BERT read 3.3 billion words."
     ),
     solution_cell=(
         "answer = (\n"
