@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 
 import torch
@@ -220,6 +221,19 @@ def limit_train(splits: DatasetSplits, max_train_examples: int | None, seed: int
     chosen = sorted(random.Random(seed).sample(range(len(splits.train)), max_train_examples))
     splits.train = splits.train.subset(chosen)
     return splits
+
+
+def balanced_subset(split: TextSplit, size: int | None, seed: int = 0) -> TextSplit:
+    """Return `size` examples, classes as equal as possible; a smaller size is a subset of a larger."""
+    by_class: dict[int, list[int]] = {}
+    for index, label in enumerate(split.labels):
+        by_class.setdefault(label, []).append(index)
+    rng = random.Random(seed)
+    for indices in by_class.values():
+        rng.shuffle(indices)
+    turns = zip_longest(*(by_class[label] for label in sorted(by_class)))  # one of each class
+    order = [index for turn in turns for index in turn if index is not None]
+    return split.subset(sorted(order[:size]))
 
 
 def load_dataset_splits(

@@ -17,10 +17,8 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from itertools import zip_longest
 
 import torch
 from torch import Tensor, nn
@@ -38,7 +36,7 @@ from transformers import (
 )
 
 from helpers.assets import resolve_model
-from helpers.data import DatasetSplits, SentimentDataset, TextSplit
+from helpers.data import DatasetSplits, SentimentDataset, balanced_subset
 from helpers.evaluation import SentimentClassifier
 from helpers.modeling import load_classifier, load_tokenizer
 from helpers.settings import TrainConfig
@@ -377,19 +375,6 @@ class AblationRun:
     validation_accuracy: float  # of the epoch chosen on validation (the weights kept)
     test_accuracy: float  # of those weights on the test split, seen once
     train_seconds: float
-
-
-def balanced_subset(split: TextSplit, size: int | None, seed: int = 0) -> TextSplit:
-    """Return `size` examples, classes as equal as possible; a smaller size is a subset of a larger."""
-    by_class: dict[int, list[int]] = {}
-    for index, label in enumerate(split.labels):
-        by_class.setdefault(label, []).append(index)
-    rng = random.Random(seed)
-    for indices in by_class.values():
-        rng.shuffle(indices)
-    turns = zip_longest(*(by_class[label] for label in sorted(by_class)))  # one of each class
-    order = [index for turn in turns for index in turn if index is not None]
-    return split.subset(sorted(order[:size]))
 
 
 def epochs_for(
