@@ -257,7 +257,43 @@ def test_the_solution_notebooks_score_full_marks_and_the_release_zero(graded):
         questions = [name for name in untouched if name.startswith("q") and untouched[name]]
         assert len(questions) >= 4
         assert all(untouched[name] == "not attempted" for name in questions), path.name
-    assert len(table) == len(EXPECTED) + 2 * (len(COURSE_NOTEBOOKS) - 1)
+    assert len(table) == len(EXPECTED) * len(COURSE_NOTEBOOKS)  # a row for each, see below
+
+
+def test_a_notebook_nobody_graded_for_a_student_gets_a_row_that_says_not_handed_in(graded):
+    """Zoe and Ivan handed in every notebook, so every notebook is due from everyone."""
+    table, _rows, out, _seconds = graded
+    row = table[("ada_correct", "04_inside_bert.ipynb")]
+    questions = [name for name in row if name.startswith("q") and row[name]]
+    assert len(questions) >= 4 and all(row[name] == "not handed in" for name in questions)
+    assert (row["total"], row["status"]) == ("0", "not handed in") and float(row["max"]) > 0
+    text = (out / "feedback" / "ada_correct" / "04_inside_bert.md").read_text()
+    assert "No file of this notebook was handed in." in text
+    assert table[("hana_not_a_notebook", "00_welcome.ipynb")]["status"] == "not handed in"
+
+
+def test_grading_names_the_assignments_notebooks(released, graded, tmp_path, capsys):
+    """--notebooks 03: other notebooks are not graded; a student without 03 gets its row."""
+    _table, _rows, out, _seconds = graded
+    ivan = out.parent / "submissions" / "ivan_untouched"
+    submissions = tmp_path / "submissions"
+    for name in (N03, "04_inside_bert.ipynb"):
+        (submissions / "ivan").mkdir(parents=True, exist_ok=True)
+        shutil.copy(ivan / name, submissions / "ivan" / name)
+    (submissions / "kim_nothing").mkdir()
+    hidden = str(released[1])
+    arguments = ["grade", str(submissions), "--hidden", hidden, "--out", str(tmp_path / "out")]
+    assert cli.main([*arguments, "--notebooks", "03"]) == 0
+    assert "Graded 1 notebooks of 2 students" in capsys.readouterr().out
+    with open(tmp_path / "out" / reports.GRADEBOOK, newline="", encoding="utf-8") as file:
+        rows = {
+            (line["student"], line["notebook"]): line["status"] for line in csv.DictReader(file)
+        }
+    assert rows == {("ivan", N03): "graded", ("kim_nothing", N03): "not handed in"}
+    unmatched = (tmp_path / "out" / grading.UNMATCHED).read_text()
+    assert "ivan,04_inside_bert.ipynb,names no notebook of the assignment" in unmatched
+    assert cli.main([*arguments, "--notebooks", "03", "99"]) == 2
+    assert "--notebooks 99: no such notebook" in capsys.readouterr().err
 
 
 def test_a_feedback_file_gives_hints_and_hidden_test_names_but_not_their_inputs(graded):
@@ -271,7 +307,7 @@ def test_a_feedback_file_gives_hints_and_hidden_test_names_but_not_their_inputs(
 
 def test_reveal_shows_the_hidden_inputs(graded):
     _table, rows, _out, _seconds = graded
-    row = next(row for row in rows if row.student == "ben_half")
+    row = next(row for row in rows if (row.student, row.notebook) == ("ben_half", N03))
     text = reports.feedback_text(row, {}, reveal=True)
     assert "- head size 1: failed; inputs: a tensor of shape (2, 3, 4), 4" in text
 

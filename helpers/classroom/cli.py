@@ -72,6 +72,14 @@ def _grade_parser(commands) -> None:
     parser.add_argument(
         "--notebook-timeout", type=float, default=300.0, help="seconds per notebook (default 300)"
     )
+    parser.add_argument(
+        "--notebooks",
+        nargs="+",
+        default=(),
+        metavar="NN",
+        help="the assignment's notebooks (e.g. 03 04): others are not graded, and a student "
+        "without one gets a 'not handed in' row (default: every notebook anyone handed in)",
+    )
     parser.add_argument("--full", action="store_true", help="run every cell, top to bottom")
     parser.add_argument("--reveal", action="store_true", help="feedback shows hidden inputs")
     parser.add_argument("--gradescope", action="store_true", help="write results.json files")
@@ -168,19 +176,22 @@ def run_grade(args: argparse.Namespace) -> int:
         full=args.full,
         reveal=args.reveal,
         gradescope=args.gradescope,
+        only=tuple(args.notebooks),
     )
+    notebooks = grading.assignment(config)  # a wrong --notebooks stops here
     reports.scored_before(config.out / reports.WRITTEN)  # a bad score stops grading early
     if config.hidden and (warning := changed_since_release(config.hidden)):
         print(warning, file=sys.stderr)
     started = time.perf_counter()
     rows = grading.grade(config)
-    notebooks = grading.assignment(config)
     exercises = grading.exercises_by_name(notebooks)
     keys = grading.keys_by_name(notebooks, config.hidden)
     reports.write_reports(rows, config.out, exercises, keys, config.reveal, config.gradescope)
     seconds = time.perf_counter() - started
     students = len({row.student for row in rows})
-    print(f"Graded {len(rows)} notebooks of {students} students in {seconds:.1f} s.")
+    missing = sum(row.status == grading.NOT_HANDED_IN for row in rows)
+    graded = f"Graded {len(rows) - missing} notebooks of {students} students in {seconds:.1f} s"
+    print(f"{graded}; {missing} not handed in." if missing else f"{graded}.")
     print(f"Gradebook: {config.out / reports.GRADEBOOK}; feedback: {config.out / 'feedback'}")
     return 0
 
@@ -216,7 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = {"release": run_release, "grade": run_grade, "autograder": run_autograder}
     try:
         return commands.get(args.command, run_small)(args)
-    except (releasing.ReleaseError, reports.ScoreError, FileNotFoundError) as error:
+    except (
+        releasing.ReleaseError,
+        reports.ScoreError,
+        grading.AssignmentError,
+        FileNotFoundError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

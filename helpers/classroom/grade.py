@@ -99,6 +99,7 @@ class GradeConfig:
     reveal: bool = False  # feedback shows the hidden cases' inputs
     gradescope: bool = False  # also write Gradescope results.json files
     notebooks: Path = COURSE_ROOT / "notebooks"  # the course's, when there is no manifest
+    only: tuple[str, ...] = ()  # the assignment's notebooks by number; () = those handed in
 
     def __post_init__(self) -> None:
         # Kernels run in their own folders: every path they are given must be absolute.
@@ -140,11 +141,51 @@ class Row:
         return sum(result.points for result in self.results)
 
 
+class AssignmentError(ValueError):
+    """`--notebooks` names a notebook that the release does not have."""
+
+
 def assignment(config: GradeConfig) -> list[NotebookInfo]:
-    """Return the assignment's notebooks: from the hidden manifest, else from the course."""
+    """Return the notebooks that can be graded: the hidden manifest's (else the course's),
+    only those of `config.only` when it names some."""
     if config.hidden and (config.hidden / MANIFEST).is_file():
-        return read_manifest(config.hidden)
-    return course_map(config.notebooks)
+        notebooks = read_manifest(config.hidden)
+    else:
+        notebooks = course_map(config.notebooks)
+    wanted = {number.removeprefix("nb").zfill(2) for number in config.only}
+    unknown = sorted(wanted - {info.number for info in notebooks})
+    if unknown:
+        where = config.hidden or config.notebooks
+        raise AssignmentError(
+            f"--notebooks {' '.join(unknown)}: no such notebook in {where} "
+            f"(it has {' '.join(info.number for info in notebooks)})"
+        )
+    return [info for info in notebooks if not wanted or info.number in wanted]
+
+
+NOT_HANDED_IN = "not handed in"
+
+
+def not_handed_in(student: str, info: NotebookInfo) -> Row:
+    """Return the row of a notebook of the assignment that a student did not hand in."""
+    results = [QuestionResult(item.name, item.points, NOT_HANDED_IN) for item in info.exercises]
+    return Row(student, info.file, results, NOT_HANDED_IN)
+
+
+def student_folders(folder: Path) -> list[str]:
+    """Return the names of the student folders under `folder`."""
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def missing_rows(rows: list[Row], students: list[str], notebooks: list[NotebookInfo]) -> list[Row]:
+    """Return a `not handed in` row for every student and notebook of `notebooks` without one."""
+    graded = {(row.student, row.notebook) for row in rows}
+    return [
+        not_handed_in(student, info)
+        for student in students
+        for info in notebooks
+        if (student, info.file) not in graded
+    ]
 
 
 UNMATCHED = "unmatched.csv"
@@ -472,7 +513,10 @@ def grade(config: GradeConfig) -> list[Row]:
     exercises, keys = exercises_by_name(notebooks), keys_by_name(notebooks, config.hidden)
     rows = [score(s, outcomes.get(id(s)), exercises, keys) for s in submissions]
     add_flags(rows, submissions, keys)
-    return rows
+    handed_in = {s.info.file for s in submissions}  # without --notebooks: what anyone handed in
+    due = [info for info in notebooks if config.only or info.file in handed_in]
+    rows += missing_rows(rows, student_folders(config.submissions), due)
+    return sorted(rows, key=lambda row: (row.student, row.notebook))
 
 
-__all__ = ["GradeConfig", "Row", "grade", "number"]
+__all__ = ["NOT_HANDED_IN", "AssignmentError", "GradeConfig", "Row", "grade", "number"]

@@ -28,12 +28,9 @@ from pathlib import Path
 
 from helpers.classroom import grade as grading
 from helpers.classroom import reports
-from helpers.classroom.grade import Row
-from helpers.classroom.manifest import MANIFEST, NotebookInfo
+from helpers.classroom.manifest import MANIFEST
 from helpers.classroom.release import ReleaseError
-from helpers.classroom.scoring import QuestionResult
 
-NOT_HANDED_IN = "not handed in"
 STUDENT = "submission"  # the grader's name for the one student of a Gradescope run
 
 SETUP = """#!/usr/bin/env bash
@@ -99,12 +96,6 @@ def build_autograder(
     return [item["file"] for item in manifest["notebooks"]]
 
 
-def not_handed_in(info: NotebookInfo) -> Row:
-    """Return the row of a notebook of the assignment that the student did not upload."""
-    results = [QuestionResult(item.name, item.points, NOT_HANDED_IN) for item in info.exercises]
-    return Row(STUDENT, info.file, results, NOT_HANDED_IN)
-
-
 def failed_results(why: str) -> dict:
     """Return a results.json that says grading failed (score 0, for the instructor to see)."""
     return {
@@ -119,11 +110,10 @@ def grade_submission(root: Path, work: Path) -> dict:
     hidden = root / "source" / "hidden"
     folder = work / "submissions" / STUDENT
     shutil.copytree(root / "submission", folder)
-    config = grading.GradeConfig(work / "submissions", work / "grades", hidden)
-    rows = grading.grade(config)
+    every = tuple(info.number for info in grading.read_manifest(hidden))  # the chosen ones
+    config = grading.GradeConfig(work / "submissions", work / "grades", hidden, only=every)
+    rows = grading.grade(config)  # a notebook not uploaded has a "not handed in" row
     notebooks = grading.assignment(config)
-    graded = {row.notebook for row in rows}
-    rows += [not_handed_in(info) for info in notebooks if info.file not in graded]
     data = reports.gradescope_results(rows, grading.exercises_by_name(notebooks), reveal=False)
     with open(config.out / grading.UNMATCHED, newline="", encoding="utf-8") as file:
         not_graded = [f"- {item['file']}: {item['reason']}" for item in csv.DictReader(file)]
