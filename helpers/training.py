@@ -41,7 +41,17 @@ from helpers.progress import progress_bar
 from helpers.settings import TrainConfig
 
 ACCELERATE_PRECISION = {"fp32": "no", "bf16": "bf16", "fp16": "fp16"}
-SCHEDULE_KEYS = ("epochs", "batch_size", "gradient_accumulation_steps", "group_by_length", "seed")
+# A resume restores the optimizer and scheduler as saved, so these must not change silently.
+SCHEDULE_KEYS = (
+    "epochs",
+    "batch_size",
+    "gradient_accumulation_steps",
+    "group_by_length",
+    "seed",
+    "learning_rate",
+    "weight_decay",
+    "warmup_fraction",
+)
 
 __all__ = ["TrainConfig", "TrainResult", "train_classifier"]
 
@@ -255,8 +265,10 @@ def save(run: Run) -> None:
 
 def refuse_changed_settings(folder: Path, saved: dict, settings: dict[str, object]) -> None:
     """Raise CheckpointError when a resume would continue with another schedule or data."""
-    changed = {
-        key: (saved.get(key), value) for key, value in settings.items() if saved.get(key) != value
+    changed = {  # only what the checkpoint recorded: an older one lacks the newer keys
+        key: (saved[key], value)
+        for key, value in settings.items()
+        if key in saved and saved[key] != value
     }
     if changed:
         details = ", ".join(f"{key} was {old}, now {new}" for key, (old, new) in changed.items())

@@ -174,6 +174,21 @@ def test_resuming_with_another_batch_size_is_refused(tiny_model, tokenizer, data
         )
 
 
+def test_resuming_with_another_learning_rate_is_refused(tiny_model, tokenizer, datasets, tmp_path):
+    """The optimizer and scheduler come back as saved: a new rate would be ignored silently."""
+    run_to_the_end(lambda: tiny_model, tokenizer, datasets, tmp_path, epochs=1)
+    with pytest.raises(CheckpointError, match="learning_rate was 0.001, now 0.0005"):
+        run_to_the_end(
+            lambda: tiny_model,
+            tokenizer,
+            datasets,
+            tmp_path,
+            epochs=1,
+            learning_rate=5e-4,
+            resume=True,
+        )
+
+
 def test_early_stopping_restores_the_best_epoch(tiny_model, tokenizer, datasets):
     train, validation = datasets
     # A learning rate this high wrecks the model after a while: early stopping must notice.
