@@ -160,6 +160,35 @@ def never_chosen(
     return never
 
 
+def draw_targets(
+    input_ids: Tensor,
+    tokenizer: PreTrainedTokenizerBase,
+    attention_mask: Tensor | None = None,
+    mlm_probability: float = 0.15,
+    generator: torch.Generator | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Return (chosen, fate, random_ids): the targets, one draw per token, a random id per token."""
+    probability = torch.full(input_ids.shape, mlm_probability)
+    probability.masked_fill_(never_chosen(input_ids, tokenizer, attention_mask).cpu(), 0.0)
+    chosen = torch.bernoulli(probability, generator=generator).bool()  # (batch, seq)
+    fate = torch.rand(input_ids.shape, generator=generator)  # decides what a target becomes
+    random_ids = torch.randint(tokenizer.vocab_size, input_ids.shape, generator=generator)
+    return chosen, fate, random_ids
+
+
+def corrupt(
+    input_ids: Tensor, chosen: Tensor, fate: Tensor, random_ids: Tensor, mask_token_id: int
+) -> tuple[Tensor, Tensor]:
+    """Apply the 80/10/10 rule at the chosen positions; return (corrupted ids, labels)."""
+    to_mask = chosen & (fate < 0.8)
+    to_random = chosen & (fate >= 0.8) & (fate < 0.9)
+    corrupted = input_ids.clone()  # the input stays as it was
+    corrupted[to_mask] = mask_token_id
+    corrupted[to_random] = random_ids[to_random]  # the other 10% of targets stay unchanged
+    labels = torch.where(chosen, input_ids, IGNORE_INDEX)  # the original id, or -100
+    return corrupted, labels
+
+
 def mask_tokens(
     input_ids: Tensor,
     tokenizer: PreTrainedTokenizerBase,
@@ -168,16 +197,10 @@ def mask_tokens(
     generator: torch.Generator | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Return (corrupted ids, labels): 15% chosen; of those 80% [MASK], 10% random, 10% kept."""
-    probability = torch.full(input_ids.shape, mlm_probability)
-    probability.masked_fill_(never_chosen(input_ids, tokenizer, attention_mask).cpu(), 0.0)
-    chosen = torch.bernoulli(probability, generator=generator).bool()  # (batch, seq)
-    fate = torch.rand(input_ids.shape, generator=generator)  # one draw decides each target
-    to_mask, to_random = chosen & (fate < 0.8), chosen & (fate >= 0.8) & (fate < 0.9)
-    random_ids = torch.randint(tokenizer.vocab_size, input_ids.shape, generator=generator)
-    corrupted = input_ids.cpu().clone()
-    corrupted[to_mask] = tokenizer.mask_token_id
-    corrupted[to_random] = random_ids[to_random]  # the other 10% of targets stay unchanged
-    labels = torch.where(chosen, input_ids.cpu(), IGNORE_INDEX)  # the original id, or -100
+    chosen, fate, random_ids = draw_targets(
+        input_ids, tokenizer, attention_mask, mlm_probability, generator
+    )
+    corrupted, labels = corrupt(input_ids.cpu(), chosen, fate, random_ids, tokenizer.mask_token_id)
     return corrupted.to(input_ids.device), labels.to(input_ids.device)
 
 

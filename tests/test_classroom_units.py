@@ -99,6 +99,21 @@ def test_checks_record_each_answer_when_grading(tmp_path, monkeypatch):
     assert [line["answer"] for line in lines[:2]] == [9, [1.0, 2.0]]
     assert [case["passed"] for case in lines[2]["cases"]] == [False, False, False]
     assert "lambda x: x + 2" in lines[2]["source"] and lines[3]["answer"] is None
+    assert lines[2]["credit"] == 0.0  # FUNCTION has no known mistakes
+
+
+def test_a_known_mistake_in_a_function_answer_earns_its_credit(tmp_path, monkeypatch):
+    """nb04.q4: a corrupt() that overwrites input_ids gets half the points, recorded at check."""
+    from exercise_rows.nb04 import corrupt_in_place
+
+    from helpers.exercises import nb04
+
+    monkeypatch.setenv(capture.GRADING_DIR, str(tmp_path))
+    nb04.q4.check(corrupt_in_place)
+    line = json.loads((tmp_path / capture.RECORDS).read_text().splitlines()[0])
+    assert line["credit"] == 0.5 and sum(case["passed"] for case in line["cases"]) == 1
+    result = grade_record(info(nb04.q4), nb04.q4, nb04.q4.answer_key(), line)
+    assert result.score == 1.0 and "changed input_ids in place" in result.hint
 
 
 def info(exercise: Exercise) -> ExerciseInfo:
@@ -112,6 +127,11 @@ def test_scores_use_points_partial_credit_and_the_share_of_cases():
     cases = [{"name": n, "passed": p, "error": ""} for n, p in (("a", 1), ("b", 0), ("c", 1))]
     function = grade_record(info(FUNCTION), FUNCTION, FUNCTION.key, {"answer": "f", "cases": cases})
     assert round(function.score, 2) == 1.33 and function.cell == "1.33"
+    record = {"answer": "f", "cases": cases[1:2], "credit": 0.5, "message": "✗ no\nHint: close."}
+    mistake = grade_record(info(FUNCTION), FUNCTION, FUNCTION.key, record)  # 0 of 1 case
+    assert mistake.score == 1 and "close. (A known mistake: 50% of the points.)" in mistake.hint
+    record["credit"] = 0.25  # below the share of cases passed: the share counts
+    assert grade_record(info(FUNCTION), FUNCTION, FUNCTION.key, record | {"cases": cases}).score > 1
     written = grade_record(info(WRITTEN), WRITTEN, WRITTEN.key, {"answer": "Because ..."})
     assert written.status == TO_BE_SCORED and written.score == 0
 

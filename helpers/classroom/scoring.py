@@ -90,7 +90,8 @@ def _hint_in(message: str) -> str:
 
 
 def grade_function(info: ExerciseInfo, key: Key | None, record: dict) -> QuestionResult:
-    """Return the result of a function answer: the share of hidden cases it passed."""
+    """Return the result of a function answer: the share of hidden cases it passed, or a
+    known mistake's share of the points when that is more."""
     if record.get("not_callable"):
         hint = f"pass the function itself, not {record['answer']}."
         return QuestionResult(info.name, info.points, GRADED, 0.0, hint)
@@ -104,6 +105,9 @@ def grade_function(info: ExerciseInfo, key: Key | None, record: dict) -> Questio
     ]
     share = sum(test.passed for test in tests) / len(tests)
     hint = "" if share == 1 else _hint_in(record.get("message", ""))
+    credit = float(record.get("credit") or 0.0)  # recorded in the kernel, at check time
+    if credit > share:
+        share, hint = credit, f"{hint} (A known mistake: {credit:.0%} of the points.)"
     return QuestionResult(info.name, info.points, GRADED, info.points * share, hint, tests)
 
 

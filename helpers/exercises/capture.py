@@ -98,11 +98,14 @@ def answer_fields(exercise: Exercise, answer: Any) -> dict[str, Any]:
     if exercise.kind == "function" and callable(answer):
         key = exercise.answer_key()
         cases = [asdict(result) for result in key.run_cases(answer)] if key else None
+        wrong = cases is not None and not all(case["passed"] for case in cases)
+        credit = key.mistake_credit(answer) if wrong else 0.0  # a known mistake's share
         try:
             source = inspect.getsource(answer)
         except (OSError, TypeError):
             source = None
-        return {"answer": getattr(answer, "__name__", "function"), "cases": cases, "source": source}
+        name = getattr(answer, "__name__", "function")
+        return {"answer": name, "cases": cases, "credit": credit, "source": source}
     data = to_json(answer)
     if len(json.dumps(data)) > MAX_ANSWER_CHARACTERS:
         return {"answer": None, "capture_error": "the answer is too large to record"}

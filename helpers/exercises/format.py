@@ -132,6 +132,11 @@ class Key:
             results.append(CaseResult(case.name, passed))
         return results
 
+    def mistake_credit(self, answer: Any) -> float:
+        """Return the share of the points a known mistake earns (diagnose's Credit), else 0."""
+        diagnosis = safe_diagnosis(self.diagnose, answer)
+        return diagnosis.fraction if isinstance(diagnosis, Credit) else 0.0
+
     def accepts(self, answer: Any) -> bool:
         """Return True when `answer` is right (a function: it passes every hidden case)."""
         if self.cases:
@@ -257,6 +262,11 @@ class Exercise:
             if errors
             else ""
         )
+        if errors and errors[0].error == _CHANGED_IN_PLACE:
+            note = (
+                f"on the case '{errors[0].name}' the result is right, but your function changed "
+                "one of its arguments in place: work on copies (.clone())."
+            )
         verdict = self._value_verdict(key, function, passed == len(results), note)
         if verdict.correct:
             return verdict

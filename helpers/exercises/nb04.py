@@ -144,12 +144,20 @@ def _corrupt_form(answer: Callable[..., Any]) -> str | None:
         return "return a pair: (corrupted, labels)."
     if not all(isinstance(part, torch.Tensor) and part.shape == (8,) for part in result):
         return "both corrupted and labels are tensors with the shape of input_ids."
-    input_ids, *others = _sample_masking_inputs()
-    given = input_ids.clone()
-    answer(given, *others, MASK_TOKEN_ID)
-    if not torch.equal(given, input_ids):
-        return "your function changed input_ids in place: work on a copy (.clone())."
+    changed = _changed_in_place(answer)
+    if changed:
+        return f"your function changed {changed} in place: work on a copy (.clone())."
     return None
+
+
+def _changed_in_place(answer: Callable[..., Any]) -> str | None:
+    """Return the name of the first argument `answer` changes in place, else None."""
+    names = ("input_ids", "chosen", "fate", "random_ids")
+    originals = _sample_masking_inputs()
+    given = [tensor.clone() for tensor in originals]
+    answer(*given, MASK_TOKEN_ID)
+    changed = [name for name, a, b in zip(names, given, originals, strict=True) if not a.equal(b)]
+    return changed[0] if changed else None
 
 
 q4 = Exercise(
@@ -163,8 +171,8 @@ q4 = Exercise(
         "chosen booleans marking the targets, fate one float64 number in [0, 1) per position. "
         "At a target: fate below 0.8 gives mask_token_id, from 0.8 to below 0.9 the random id "
         "at that position, 0.9 and above the token is kept. Everywhere else nothing changes. "
-        "labels holds the original id at every target and -100 elsewhere. input_ids itself "
-        "must stay as it was (return a new tensor). Pass the function itself."
+        "labels holds the original id at every target and -100 elsewhere. Leave every "
+        "argument as it was (return new tensors). Pass the function itself."
     ),
     hints=(
         "Build three boolean tensors of the shape of input_ids: which targets become [MASK], "

@@ -179,3 +179,13 @@ def corrupt_one_sentence_only(input_ids, chosen, fate, random_ids, mask_token_id
 
 ROWS[3][1].append(corrupt_with_python_floats)
 ROWS[3][2].append((corrupt_one_sentence_only, "work on a batch"))
+
+
+def corrupt_changing_fate(input_ids, chosen, fate, random_ids, mask_token_id):
+    """Right results, but it overwrites `fate` where nothing is chosen."""
+    result = corrupt(input_ids, chosen, fate, random_ids, mask_token_id)
+    fate[~chosen] = 1.0
+    return result
+
+
+ROWS[3][2].append((corrupt_changing_fate, "changed fate in place"))

@@ -15,9 +15,11 @@ from helpers.exercises.nb04 import (
     Q1_SENTENCE,
     Q2_TOKENS,
     _as_int_list,
+    _changed_in_place,
     _sample_masking_inputs,
 )
 from helpers.modeling import load_tokenizer
+from helpers.pretraining import corrupt
 
 
 @cache
@@ -192,16 +194,6 @@ q3 = Key(
 # --- q4: the 80/10/10 masking rule ------------------------------------------------------
 
 
-def _corrupt(input_ids, chosen, fate, random_ids, mask_token_id):
-    """Apply the 80/10/10 rule at the chosen positions; return (corrupted, labels)."""
-    to_mask = chosen & (fate < 0.8)
-    to_random = chosen & (fate >= 0.8) & (fate < 0.9)
-    corrupted = input_ids.clone()
-    corrupted[to_mask] = mask_token_id
-    corrupted[to_random] = random_ids[to_random]
-    return corrupted, torch.where(chosen, input_ids, -100)
-
-
 def _pair_equal(result: Any, expected: tuple[torch.Tensor, torch.Tensor]) -> bool:
     return len(result) == 2 and all(
         isinstance(part, torch.Tensor) and part.shape == want.shape and torch.equal(part, want)
@@ -210,7 +202,7 @@ def _pair_equal(result: Any, expected: tuple[torch.Tensor, torch.Tensor]) -> boo
 
 
 def _masking_case(name: str, *arguments: torch.Tensor) -> Case:
-    return Case(name, (*arguments, MASK_TOKEN_ID), _corrupt(*arguments, MASK_TOKEN_ID))
+    return Case(name, (*arguments, MASK_TOKEN_ID), corrupt(*arguments, MASK_TOKEN_ID))
 
 
 def _random_masking_inputs(shape: tuple[int, ...], seed: int) -> tuple[torch.Tensor, ...]:
@@ -242,13 +234,15 @@ _MASKING_CASES = (
 
 def _diagnose_corrupt(answer: Callable[..., Any]) -> str | Credit | None:
     input_ids, chosen, fate, random_ids = _sample_masking_inputs()
-    given = input_ids.clone()
-    corrupted, labels = answer(given, chosen, fate, random_ids, MASK_TOKEN_ID)
-    right_corrupted, right_labels = _corrupt(input_ids, chosen, fate, random_ids, MASK_TOKEN_ID)
-    if not torch.equal(given, input_ids) and torch.equal(corrupted, right_corrupted):
+    given = [tensor.clone() for tensor in (input_ids, chosen, fate, random_ids)]
+    corrupted, labels = answer(*given, MASK_TOKEN_ID)
+    right_corrupted, right_labels = corrupt(input_ids, chosen, fate, random_ids, MASK_TOKEN_ID)
+    changed = _changed_in_place(answer)
+    if changed and torch.equal(corrupted, right_corrupted) and torch.equal(labels, right_labels):
         return Credit(
-            "right result, but your function changed input_ids in place: the caller still "
-            "needs the original (the labels are made from it). Work on a copy (.clone()).",
+            f"right result, but your function changed {changed} in place: the caller still "
+            "needs its tensors as they were (the labels are made from input_ids). Work on a "
+            "copy (.clone()).",
             0.5,
         )
     if torch.equal(corrupted, right_corrupted) and not torch.equal(labels, right_labels):
@@ -283,8 +277,8 @@ q4 = Key(
         "    corrupted[to_random] = random_ids[to_random]\n"
         "    labels = torch.where(chosen, input_ids, -100)\n"
         "    return corrupted, labels\n"
-        "helpers.pretraining.mask_tokens draws `chosen`, `fate` and `random_ids` at random and "
-        "then does exactly this."
+        "helpers.pretraining.corrupt is this function; mask_tokens draws `chosen`, `fate` and "
+        "`random_ids` at random (draw_targets) and then calls it."
     ),
     solution_cell=(
         "def corrupt(input_ids, chosen, fate, random_ids, mask_token_id):\n"
