@@ -268,7 +268,7 @@ def test_a_notebook_nobody_graded_for_a_student_gets_a_row_that_says_not_handed_
     assert len(questions) >= 4 and all(row[name] == "not handed in" for name in questions)
     assert (row["total"], row["status"]) == ("0", "not handed in") and float(row["max"]) > 0
     text = (out / "feedback" / "ada_correct" / "04_inside_bert.md").read_text()
-    assert "No file of this notebook was handed in." in text
+    assert "No file of this notebook was found in the student's folder" in text
     assert table[("hana_not_a_notebook", "00_welcome.ipynb")]["status"] == "not handed in"
 
 
@@ -281,17 +281,27 @@ def test_grading_names_the_assignments_notebooks(released, graded, tmp_path, cap
         (submissions / "ivan").mkdir(parents=True, exist_ok=True)
         shutil.copy(ivan / name, submissions / "ivan" / name)
     (submissions / "kim_nothing").mkdir()
+    (submissions / "lee_renamed").mkdir()  # a notebook whose name says nothing: not graded
+    shutil.copy(ivan / N03, submissions / "lee_renamed" / "homework.ipynb")
+    (submissions / "__MACOSX" / "ivan").mkdir(parents=True)  # left by unzipping a Mac archive
+    (submissions / "__MACOSX" / "ivan" / f"._{N03}").write_bytes(b"\x00\x05\x16\x07")
     hidden = str(released[1])
     arguments = ["grade", str(submissions), "--hidden", hidden, "--out", str(tmp_path / "out")]
     assert cli.main([*arguments, "--notebooks", "03"]) == 0
-    assert "Graded 1 notebooks of 2 students" in capsys.readouterr().out
+    assert "Graded 1 notebooks of 3 students" in capsys.readouterr().out
     with open(tmp_path / "out" / reports.GRADEBOOK, newline="", encoding="utf-8") as file:
-        rows = {
-            (line["student"], line["notebook"]): line["status"] for line in csv.DictReader(file)
-        }
-    assert rows == {("ivan", N03): "graded", ("kim_nothing", N03): "not handed in"}
+        rows = {(line["student"], line["notebook"]): line for line in csv.DictReader(file)}
+    assert {where: row["status"] for where, row in rows.items()} == {
+        ("ivan", N03): "graded",
+        ("kim_nothing", N03): "not handed in",
+        ("lee_renamed", N03): "not handed in",
+    }
+    assert rows[("kim_nothing", N03)]["flags"] == ""
+    assert rows[("lee_renamed", N03)]["flags"] == "files not graded: see unmatched.csv"
     unmatched = (tmp_path / "out" / grading.UNMATCHED).read_text()
     assert "ivan,04_inside_bert.ipynb,names no notebook of the assignment" in unmatched
+    assert "lee_renamed,homework.ipynb,names no notebook of the assignment" in unmatched
+    assert "MACOSX" not in unmatched
     assert cli.main([*arguments, "--notebooks", "03", "99"]) == 2
     assert "--notebooks 99: no such notebook" in capsys.readouterr().err
 

@@ -172,20 +172,35 @@ def not_handed_in(student: str, info: NotebookInfo) -> Row:
     return Row(student, info.file, results, NOT_HANDED_IN)
 
 
+def is_student_folder(path: Path) -> bool:
+    """Return True for a student's folder: not hidden, not a Mac archive's __MACOSX."""
+    return path.is_dir() and not path.name.startswith((".", "__MACOSX"))
+
+
 def student_folders(folder: Path) -> list[str]:
     """Return the names of the student folders under `folder`."""
-    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sorted(path.name for path in folder.iterdir() if is_student_folder(path))
 
 
-def missing_rows(rows: list[Row], students: list[str], notebooks: list[NotebookInfo]) -> list[Row]:
-    """Return a `not handed in` row for every student and notebook of `notebooks` without one."""
+NOT_GRADED_FLAG = "files not graded: see unmatched.csv"
+
+
+def missing_rows(
+    rows: list[Row], students: list[str], notebooks: list[NotebookInfo], unmatched: list
+) -> list[Row]:
+    """Return a `not handed in` row for every student and notebook of `notebooks` without one
+    (flagged when the student handed in files that were not graded)."""
     graded = {(row.student, row.notebook) for row in rows}
-    return [
+    with_unmatched = {item.student for item in unmatched}
+    missing = [
         not_handed_in(student, info)
         for student in students
         for info in notebooks
         if (student, info.file) not in graded
     ]
+    for row in missing:
+        row.flags += [NOT_GRADED_FLAG] if row.student in with_unmatched else []
+    return missing
 
 
 UNMATCHED = "unmatched.csv"
@@ -227,9 +242,7 @@ def discover(
         for path in sorted(folder.iterdir())
         if path.is_file() and not path.name.startswith(".")
     ]
-    for student in sorted(path for path in folder.iterdir() if path.is_dir()):
-        if student.name.startswith("."):
-            continue
+    for student in sorted(path for path in folder.iterdir() if is_student_folder(path)):
         files: dict[str, list[Path]] = {}
         for path in sorted(student.rglob("*")):
             if not path.is_file() or _hidden_part(path, student):
@@ -515,7 +528,7 @@ def grade(config: GradeConfig) -> list[Row]:
     add_flags(rows, submissions, keys)
     handed_in = {s.info.file for s in submissions}  # without --notebooks: what anyone handed in
     due = [info for info in notebooks if config.only or info.file in handed_in]
-    rows += missing_rows(rows, student_folders(config.submissions), due)
+    rows += missing_rows(rows, student_folders(config.submissions), due, unmatched)
     return sorted(rows, key=lambda row: (row.student, row.notebook))
 
 

@@ -43,7 +43,8 @@ _WHY = {
     "this answer was checked.",
     "no answer recorded": "The cell ran, but its check never recorded an answer.",
     "invalid notebook": "The file handed in is not a notebook that can be opened.",
-    "not handed in": "No file of this notebook was handed in.",
+    "not handed in": "No file of this notebook was found in the student's folder (unmatched.csv "
+    "lists every file that was not graded, and why).",
     "error": "The cell raised an error before its check ran, so no answer was recorded.",
     TO_BE_SCORED: "A teaching assistant scores this written answer with the rubric.",
 }
