@@ -41,7 +41,8 @@ from helpers.progress import progress_bar
 from helpers.settings import TrainConfig
 
 ACCELERATE_PRECISION = {"fp32": "no", "bf16": "bf16", "fp16": "fp16"}
-# A resume restores the optimizer and scheduler as saved, so these must not change silently.
+# A resume restores the optimizer and the scheduler as saved: a new learning rate or weight
+# decay would be ignored, and a new warmup would bend the schedule mid-run. None may change.
 SCHEDULE_KEYS = (
     "epochs",
     "batch_size",

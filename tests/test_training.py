@@ -175,7 +175,7 @@ def test_resuming_with_another_batch_size_is_refused(tiny_model, tokenizer, data
 
 
 def test_resuming_with_another_learning_rate_is_refused(tiny_model, tokenizer, datasets, tmp_path):
-    """The optimizer and scheduler come back as saved: a new rate would be ignored silently."""
+    """The optimizer comes back as saved: a new learning rate would be ignored silently."""
     run_to_the_end(lambda: tiny_model, tokenizer, datasets, tmp_path, epochs=1)
     with pytest.raises(CheckpointError, match="learning_rate was 0.001, now 0.0005"):
         run_to_the_end(
