@@ -303,7 +303,8 @@ q5 = Key(
         "Sees that on held-out texts the model ends about level with the baseline (no context "
         "that carries over), while on texts it trained on it beats it (memorisation).",
         "Names what is missing: far more text (BERT read 3.3 billion words), and notes that "
-        "longer training on the same text overfits rather than helps.",
+        "more steps on the same text mostly memorise it (section 6: 3,000 steps lower the "
+        "seen-text loss far more than the held-out one).",
     ),
     solution_text=(
         "One full-mode run offline (a 2-core AVX-512 CPU; yours may differ in the second "
@@ -316,7 +317,8 @@ q5 = Key(
         "The ranks fit: 'hours' rose to 27th, above its 92nd place by frequency alone, but "
         "'two hours' occurs 38 times in the pretraining texts, so the model may simply have "
         "seen that phrase (another CPU gave other ranks). To read context it needs far more text, "
-        "not more steps on the same 49,000 tokens: BERT read 3.3 billion words."
+        "not more steps on the same 49,000 tokens (those mostly memorise them): BERT read "
+        "3.3 billion words."
     ),
     solution_cell=(
         "answer = (\n"
