@@ -244,9 +244,14 @@ q3 = Key(
 @cache
 def _embedded_parameters() -> int:
     """Return the number of parameters of the embedded all-MiniLM-L6-v2, counted."""
-    from helpers.modeling import load_encoder
+    import torch
+    from transformers import AutoConfig, AutoModel
 
-    _, encoder = load_encoder()
+    from helpers.assets import resolve_model
+
+    config = AutoConfig.from_pretrained(resolve_model("embedded"))
+    with torch.device("meta"):  # the shapes, without reading (or printing a bar for) weights
+        encoder = AutoModel.from_config(config)
     return sum(parameter.numel() for parameter in encoder.parameters())
 
 
