@@ -445,9 +445,8 @@ def finetune_and_test(
     ]
     with contextlib.redirect_stdout(io.StringIO()):  # one line per run instead of one per epoch
         result = train_classifier(model, tokenizer, *datasets, config)
-    test = SentimentClassifier(model, tokenizer, max_length).evaluate(
-        splits.test.texts, splits.test.labels
-    )
+    classifier = SentimentClassifier(model, tokenizer, max_length, precision=result.precision)
+    test = classifier.evaluate(splits.test.texts, splits.test.labels)  # as validation was scored
     return AblationRun(
         "pretrained" if pretrained else "random init", len(train), epochs,
         result.optimizer_steps, result.validation.accuracy, test.accuracy, result.train_seconds,

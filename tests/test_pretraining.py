@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -291,6 +292,23 @@ def test_ablation_runs_on_a_tiny_case():
         assert run.start == ("pretrained" if pretrained else "random init")
         assert run.train_examples == 8 and run.epochs == 1 and run.optimizer_steps == 1
         assert 0 <= run.validation_accuracy <= 1 and run.test_accuracy in {i / 8 for i in range(9)}
+
+
+def test_the_ablation_scores_test_in_the_precision_validation_was_scored_in(monkeypatch):
+    """A run trained (and validated) in bf16 is tested in bf16 too, not in fp32."""
+    import helpers.pretraining as ablation
+
+    sample = load_sample()
+    tiny = DatasetSplits("tiny", *(balanced_subset(s, 4) for s in (
+        sample.train, sample.validation, sample.test)), sample.label_names)  # fmt: skip
+    seen = []
+    monkeypatch.setattr(
+        ablation.SentimentClassifier, "evaluate",
+        lambda self, texts, labels: seen.append(self.precision) or SimpleNamespace(accuracy=0.5),
+    )  # fmt: skip
+    config = replace(MAIN_JOB, epochs=1, batch_size=4, precision="bf16", output_dir=None)
+    finetune_and_test(tiny, 4, True, config, max_length=8, min_steps=1)
+    assert seen == ["bf16"]
 
 
 def test_zero_shot_predictions_read_the_top_label():
