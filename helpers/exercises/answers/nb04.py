@@ -309,14 +309,14 @@ q5 = Key(
     solution_text=(
         "One full-mode run offline (a 2-core AVX-512 CPU; yours may differ in the second "
         "decimal, and the ranks more) gave these numbers. The blanked held-out loss fell from 10.35, "
-        "about ln V = 10.33, to 6.42, while the best frequency-only guess scores 6.44 on the "
-        "same blanks. So the whole drop is what a model can learn without reading the "
+        "about ln V = 10.33, to 6.424, while the best frequency-only guess scores 6.435 on the "
+        "same blanks. So practically all of the drop is what a model can learn without reading the "
         "sentence: which pieces are common. On new text the model is level with that guess, "
         "so it learned next to nothing about context that carries over. On texts it trained "
-        "on it scores 6.13 against the baseline's 6.30: it has started to memorise them. "
+        "on it scores 6.131 against the baseline's 6.299: it has started to memorise them. "
         "The ranks fit: 'hours' rose to 27th, above its 92nd place by frequency alone, but "
         "'two hours' occurs 38 times in the pretraining texts, so the model may simply have "
-        "seen that phrase (another CPU gave other ranks). To read context it needs far more text, "
+        "seen that phrase (on an AVX2 CPU 'hours' ended 96th, just behind its 92nd place by frequency). To read context it needs far more text, "
         "not more steps on the same 49,000 tokens (those mostly memorise them): BERT read "
         "3.3 billion words."
     ),
