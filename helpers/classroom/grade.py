@@ -166,10 +166,10 @@ def assignment(config: GradeConfig) -> list[NotebookInfo]:
 NOT_HANDED_IN = "not handed in"
 
 
-def not_handed_in(student: str, info: NotebookInfo) -> Row:
+def not_handed_in(student: str, info: NotebookInfo, flags: list[str]) -> Row:
     """Return the row of a notebook of the assignment that a student did not hand in."""
     results = [QuestionResult(item.name, item.points, NOT_HANDED_IN) for item in info.exercises]
-    return Row(student, info.file, results, NOT_HANDED_IN)
+    return Row(student, info.file, results, NOT_HANDED_IN, flags)
 
 
 def is_student_folder(path: Path) -> bool:
@@ -192,15 +192,12 @@ def missing_rows(
     (flagged when the student handed in files that were not graded)."""
     graded = {(row.student, row.notebook) for row in rows}
     with_unmatched = {item.student for item in unmatched}
-    missing = [
-        not_handed_in(student, info)
+    return [
+        not_handed_in(student, info, [NOT_GRADED_FLAG] if student in with_unmatched else [])
         for student in students
         for info in notebooks
         if (student, info.file) not in graded
     ]
-    for row in missing:
-        row.flags += [NOT_GRADED_FLAG] if row.student in with_unmatched else []
-    return missing
 
 
 UNMATCHED = "unmatched.csv"

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from helpers.classroom import grade as grading
 from helpers.classroom import reports
-from helpers.classroom.manifest import MANIFEST
+from helpers.classroom.manifest import MANIFEST, read_manifest
 from helpers.classroom.release import ReleaseError
 
 STUDENT = "submission"  # the grader's name for the one student of a Gradescope run
@@ -110,7 +110,7 @@ def grade_submission(root: Path, work: Path) -> dict:
     hidden = root / "source" / "hidden"
     folder = work / "submissions" / STUDENT
     shutil.copytree(root / "submission", folder)
-    every = tuple(info.number for info in grading.read_manifest(hidden))  # the chosen ones
+    every = tuple(info.number for info in read_manifest(hidden))  # the chosen ones
     config = grading.GradeConfig(work / "submissions", work / "grades", hidden, only=every)
     rows = grading.grade(config)  # a notebook not uploaded has a "not handed in" row
     notebooks = grading.assignment(config)

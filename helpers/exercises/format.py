@@ -81,16 +81,6 @@ def same(result: Any, expected: Any) -> bool:
     return result == expected
 
 
-def _all_same(arguments: tuple, originals: tuple) -> bool:
-    """Return True when every argument still equals its original (tensors: same values)."""
-    return all(
-        bool(torch.equal(argument, original))
-        if isinstance(original, torch.Tensor)
-        else argument == original
-        for argument, original in zip(arguments, originals, strict=True)
-    )
-
-
 _CHANGED_IN_PLACE = "ChangedInPlace: the result is right but an argument was changed in place"
 
 
@@ -126,7 +116,7 @@ class Key:
             except Exception as error:  # a crash on one case fails that case only
                 results.append(CaseResult(case.name, False, f"{type(error).__name__}: {error}"))
                 continue
-            if passed and self.keeps_arguments and not _all_same(arguments, case.args):
+            if passed and self.keeps_arguments and not all(map(same, arguments, case.args)):
                 results.append(CaseResult(case.name, False, _CHANGED_IN_PLACE))
                 continue
             results.append(CaseResult(case.name, passed))

@@ -137,25 +137,24 @@ def _sample_masking_inputs() -> tuple[torch.Tensor, ...]:
 
 
 def _corrupt_form(answer: Callable[..., Any]) -> str | None:
-    result = answer(*_sample_masking_inputs(), MASK_TOKEN_ID)
+    given = _sample_masking_inputs()
+    result = answer(*given, MASK_TOKEN_ID)
     if result is None:
         return "your function returns None: write its body (and return two tensors)."
     if not isinstance(result, tuple | list) or len(result) != 2:
         return "return a pair: (corrupted, labels)."
     if not all(isinstance(part, torch.Tensor) and part.shape == (8,) for part in result):
         return "both corrupted and labels are tensors with the shape of input_ids."
-    changed = _changed_in_place(answer)
+    changed = _changed_argument(given)
     if changed:
         return f"your function changed {changed} in place: work on a copy (.clone())."
     return None
 
 
-def _changed_in_place(answer: Callable[..., Any]) -> str | None:
-    """Return the name of the first argument `answer` changes in place, else None."""
+def _changed_argument(given: tuple[torch.Tensor, ...]) -> str | None:
+    """Return the name of the first sample input that a call changed in place, else None."""
     names = ("input_ids", "chosen", "fate", "random_ids")
     originals = _sample_masking_inputs()
-    given = [tensor.clone() for tensor in originals]
-    answer(*given, MASK_TOKEN_ID)
     changed = [name for name, a, b in zip(names, given, originals, strict=True) if not a.equal(b)]
     return changed[0] if changed else None
 

@@ -15,7 +15,7 @@ from helpers.exercises.nb04 import (
     Q1_SENTENCE,
     Q2_TOKENS,
     _as_int_list,
-    _changed_in_place,
+    _changed_argument,
     _sample_masking_inputs,
 )
 from helpers.modeling import load_tokenizer
@@ -233,11 +233,11 @@ _MASKING_CASES = (
 
 
 def _diagnose_corrupt(answer: Callable[..., Any]) -> str | Credit | None:
-    input_ids, chosen, fate, random_ids = _sample_masking_inputs()
-    given = [tensor.clone() for tensor in (input_ids, chosen, fate, random_ids)]
+    given = _sample_masking_inputs()  # fresh tensors: the answer may change them
     corrupted, labels = answer(*given, MASK_TOKEN_ID)
+    input_ids, chosen, fate, random_ids = _sample_masking_inputs()
     right_corrupted, right_labels = corrupt(input_ids, chosen, fate, random_ids, MASK_TOKEN_ID)
-    changed = _changed_in_place(answer)
+    changed = _changed_argument(given)
     if changed and torch.equal(corrupted, right_corrupted) and torch.equal(labels, right_labels):
         return Credit(
             f"right result, but your function changed {changed} in place: the caller still "
